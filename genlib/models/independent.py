@@ -1,0 +1,44 @@
+"""The fully independent model (chapters 00 and 02)."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from .base import GenerativeModel
+
+
+class IndependentBernoulli(GenerativeModel):
+    """Every pixel its own coin flip (chapter 02).
+
+    p(x) = prod_i Bernoulli(x_i; sigmoid(theta_i))      n = C*H*W parameters.
+    No pixel knows about any other, so samples look like noise around the mean image.
+    """
+
+    pixel_kind = "binary"
+
+    def __init__(self, shape=(1, 28, 28)):
+        super().__init__(shape)
+        self.logits = nn.Parameter(torch.zeros(self.shape))  # (C, H, W)
+
+    def forward(self, x):
+        x = self.check_input(x)
+        return self.logits.expand_as(x)  # (B, C, H, W): the same conditional for every image
+
+    @torch.no_grad()
+    def fit_closed_form(self, x, alpha: float = 1.0):
+        """The maximum-likelihood fit: theta_i = logit(mean of pixel i), Laplace-smoothed by alpha."""
+        x = self.check_input(x)
+        p = (x.sum(0) + alpha) / (x.shape[0] + 2 * alpha)
+        self.logits.copy_(torch.logit(p))
+        return self
+
+    @torch.no_grad()
+    def sample(self, n: int, device=None):
+        p = torch.sigmoid(self.logits).to(device or self.logits.device)
+        return torch.bernoulli(p.expand(n, *self.shape))
+
+    @torch.no_grad()
+    def complete(self, x, known):
+        x = self.check_input(x)
+        known = self._known_mask(known, x.shape[0])
+        return torch.where(known, x, self.sample(x.shape[0], device=x.device))

@@ -1,0 +1,58 @@
+"""Plots every chapter uses: image grids, ordering maps, training curves."""
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+
+def make_grid(x, nrow: int | None = None, pad: int = 1, levels: float | None = None) -> np.ndarray:
+    """Tile images (N, C, H, W) into one array (rows*H, cols*W[, 3]) with values in [0, 1]."""
+    x = torch.as_tensor(x).detach().float().cpu()
+    if x.dim() == 3:
+        x = x.unsqueeze(1)
+    if levels is None:
+        levels = 255.0 if x.max() > 1 else 1.0
+    x = (x / levels).clamp(0, 1)
+    n, c, h, w = x.shape
+    nrow = nrow or math.ceil(math.sqrt(n))
+    ncol = math.ceil(n / nrow)
+    grid = torch.full((c, ncol * (h + pad) + pad, nrow * (w + pad) + pad), 0.5)
+    for k in range(n):
+        r, col = divmod(k, nrow)
+        grid[:, pad + r * (h + pad): pad + r * (h + pad) + h, pad + col * (w + pad): pad + col * (w + pad) + w] = x[k]
+    grid = grid.permute(1, 2, 0).numpy()
+    return grid[..., 0] if c == 1 else grid
+
+
+def show_grid(x, title: str = "", nrow: int | None = None, ax=None, levels=None):
+    """Show a batch of images as one grid."""
+    grid = make_grid(x, nrow=nrow, levels=levels)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(8, 0.6 * grid.shape[1] / 10 + 2),) * 2)
+    ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
+    ax.set_title(title)
+    ax.axis("off")
+    return ax
+
+
+def save_grid(x, path, nrow=None, levels=None):
+    """Write a batch of images as a PNG grid."""
+    grid = make_grid(x, nrow=nrow, levels=levels)
+    plt.imsave(path, grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1)
+    return path
+
+
+def plot_history(history, ax=None, label=""):
+    """Train and validation NLL (nats per image) against epoch."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3))
+    ax.plot(history.train_nll, label=f"{label} train".strip())
+    if history.val_nll:
+        ax.plot(history.val_nll, label=f"{label} validation".strip())
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("NLL (nats per image)")
+    ax.legend()
+    return ax

@@ -1,0 +1,148 @@
+# %% [markdown]
+# # 00 · What a generative model is for
+#
+# **What you will learn**
+# - the three jobs of a generative model: *generation*, *density estimation* and *representation learning*;
+# - the difference between *explicit* models (you can compute $p(x)$) and *implicit* ones (you can only sample);
+# - the one contract every model in this book follows, and how to train, evaluate and sample one;
+# - the map of the course, from a coin flip to PixelRNN.
+#
+# A generative model is a probability distribution $p_\theta(x)$ over data $x$ — here, images —
+# whose parameters $\theta$ are fitted to examples. Once we have it, we can ask it three kinds of questions.
+#
+# | job | question | what it needs |
+# |---|---|---|
+# | generation | draw a new $x \sim p_\theta$ | a sampler |
+# | density estimation | how likely is this $x$? (anomaly detection, compression) | $p_\theta(x)$ itself |
+# | representation learning | what features describe $x$? | a model whose internals summarise $x$ |
+#
+# **Explicit** models (every model in this book: independent pixels, Markov chains, FVSBN, NADE, PixelRNN)
+# give the exact $p_\theta(x)$. **Implicit** models (GANs, for example) only give samples: you can draw
+# faces, but you cannot ask how likely a face is. Autoregressive models are explicit *and* can sample —
+# at the price of generating one pixel at a time.
+
+# %%
+import os
+
+import matplotlib.pyplot as plt
+import torch
+
+import genlib
+from genlib import data, train, viz
+from genlib.models import IndependentBernoulli
+
+SEED = genlib.seed_everything(0)
+DEVICE = genlib.device()
+QUICK = genlib.quick_mode()
+print(f"seed {SEED}, quick mode: {QUICK}  (set GENLIB_QUICK=1 for tiny budgets)")
+
+# %% [markdown]
+# ## The data: 5,000 real handwritten digits
+# Every chapter uses the same embedded data set, `mnist5k`: 5,000 real MNIST training digits
+# (500 per class) made binary once — each grey level $g$ became a 1 with probability $g/255$ —
+# and split 4,000 / 500 / 500 into train, validation and test. It ships in `data/`, so nothing is downloaded.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+x_train, y_train = data.load("mnist5k", "train", labels=True)
+x_val = data.load("mnist5k", "val")
+x_test, y_test = data.load("mnist5k", "test", labels=True)
+print("train", tuple(x_train.shape), "val", tuple(x_val.shape), "test", tuple(x_test.shape))
+print("pixel values:", x_train.unique().tolist())
+
+# %%
+viz.show_grid(x_train[torch.randperm(len(x_train))[:64]], "64 training digits (binary, 28 x 28)");
+
+# %% [markdown]
+# ## The contract every model follows
+# Every model in `genlib.models` is built as `Model(shape, **hyperparameters)` with `shape = (C, H, W)` and offers
+#
+# - `model(x)`: the parameters of every pixel's conditional distribution, in image layout (logits for binary pixels);
+# - `model.log_prob(x)`: the exact $\log p_\theta(x)$ of each image, in nats;
+# - `model.sample(n)` and `model.complete(x, known)` (fill in the unknown pixels);
+# - `genlib.save(model, path)` / `genlib.load(path)`.
+#
+# The simplest model gives each pixel its own coin: $p_\theta(x) = \prod_i \theta_i^{x_i}(1-\theta_i)^{1-x_i}$.
+# We train it with the book's one training loop, `genlib.train.fit_or_load` (it reuses a cached result when you re-run).
+
+# %%
+model = IndependentBernoulli((1, 28, 28)).to(DEVICE)
+model, history = train.fit_or_load(model, x_train, x_val, epochs=genlib.budget(full=40, quick=2),
+                                   lr=0.05, batch_size=128, device=DEVICE)
+nll = train.evaluate(model, x_test)
+print(f"test NLL: {nll:.1f} nats per image = {train.bits_per_dim(nll, 784):.3f} bits per pixel")
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+viz.plot_history(history, ax=axes[0])
+axes[0].set_title("training curve")
+axes[1].imshow(torch.sigmoid(model.logits[0]).detach().cpu(), cmap="gray")
+axes[1].set_title("theta_i = p(pixel i = 1)")
+axes[1].axis("off")
+viz.show_grid(model.sample(36).cpu(), "36 samples", ax=axes[2])
+plt.tight_layout()
+
+# %% [markdown]
+# The model learned *where* ink tends to be (the blurry mean digit in the middle), but its samples
+# are noise: no pixel knows what its neighbours did. Chapters 02–06 are the story of giving pixels
+# that knowledge without an astronomical number of parameters.
+#
+# ## Job 2: density estimation and anomaly detection
+# Even this crude model gives an exact $\log p_\theta(x)$. Images that look nothing like digits should get a
+# much lower log-likelihood. We score 500 test digits and 500 "anomalies" of four kinds, and measure how
+# well the score separates them with the ROC AUC (1 = perfectly, 0.5 = chance).
+
+# %%
+from sklearn.metrics import roc_auc_score
+
+g = torch.Generator().manual_seed(0)
+anomalies = {
+    "noise (p=0.13)": torch.bernoulli(torch.full_like(x_test, x_train.mean().item()), generator=g),
+    "inverted": 1 - x_test,
+    "rotated 90°": torch.rot90(x_test, 1, dims=(2, 3)),
+    "shifted 8 px": torch.roll(x_test, shifts=8, dims=3),
+}
+with torch.no_grad():
+    lp_test = model.log_prob(x_test.to(DEVICE)).cpu()
+    for name, xa in anomalies.items():
+        lp_a = model.log_prob(xa.to(DEVICE)).cpu()
+        auc = roc_auc_score([1] * len(lp_test) + [0] * len(lp_a), torch.cat([lp_test, lp_a]))
+        print(f"{name:15s} mean log p = {lp_a.mean():8.1f}   (digits {lp_test.mean():6.1f})   AUC = {auc:.3f}")
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.hist(lp_test, bins=40, alpha=0.6, label="test digits")
+with torch.no_grad():
+    ax.hist(model.log_prob(anomalies["rotated 90°"].to(DEVICE)).cpu(), bins=40, alpha=0.6, label="rotated digits")
+ax.set_xlabel("log p(x)  (nats)")
+ax.legend()
+ax.set_title("log-likelihood separates digits from rotated digits");
+
+# %% [markdown]
+# Noise and inverted digits are easy to spot; rotated and shifted digits are harder, because
+# they still have about the right amount of ink. Better models (chapter 05) separate them better.
+#
+# ## Job 3: representation learning
+# A model that explains the data well has, somewhere inside it, features that describe the data.
+# The independent model has no internals beyond one number per pixel, so it learns no representation;
+# in chapter 05 the hidden layer of NADE becomes features for a digit classifier.
+#
+# ## The map of the course
+# | chapter | idea | parameters for a binary image of $n$ pixels |
+# |---|---|---|
+# | 01 | Bernoulli and categorical distributions; the joint table of an image | $2^n - 1$ |
+# | 02 | independence, the chain rule, Bayes' rule, conditional independence | $n$ … $2^n-1$ |
+# | 03 | the Markov assumption and AR($k$) models | $2n-1$, …  |
+# | 04 | autoregressive models with learned conditionals; the pixel ordering | FVSBN: $n(n+1)/2$ |
+# | 05 | NADE: shared weights, exact likelihood, real-valued data | $O(nH)$ |
+# | 06 | PixelRNN: Row LSTM and Diagonal BiLSTM, colour images | independent of $n$ |
+#
+# ## Summary
+# - A generative model is a distribution $p_\theta(x)$ fitted to data; we use it to generate, to score and to represent.
+# - Explicit models give $p_\theta(x)$ exactly; all the models in this book are explicit.
+# - The independent-pixel model is trained in a second, scores images, and draws noise.
+#
+# ## References
+# - Y. LeCun, C. Cortes, C. Burges. *The MNIST database of handwritten digits* (CC BY-SA 3.0).
+# - R. Salakhutdinov, I. Murray (2008). *On the quantitative analysis of deep belief networks.* ICML (stochastic binarization).
+# - I. Goodfellow (2016). *NIPS 2016 tutorial: generative adversarial networks*, arXiv:1701.00160 (explicit vs implicit models).

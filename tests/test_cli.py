@@ -1,0 +1,31 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "genlib", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_train_eval_sample(tmp_path):
+    r = run("train", "independent", "--epochs", "2", "--lr", "0.05", "--quiet", "--out", "m.pt", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run("eval", "m.pt", "--data", "mnist5k", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert 100 < out["nll_nats"] < 400
+    assert out["bits_per_dim"] == pytest.approx(out["nll_nats"] / (784 * 0.6931471805599453))
+    r = run("sample", "m.pt", "-n", "16", "--out", "grid.png", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "grid.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_clear_errors(tmp_path):
+    r = run("train", "no_such_model", "--epochs", "1", "--out", "m.pt", cwd=tmp_path)
+    assert r.returncode == 2 and "unknown model 'no_such_model'" in r.stderr
+    (tmp_path / "bad.pt").write_bytes(b"garbage")
+    r = run("eval", "bad.pt", cwd=tmp_path)
+    assert r.returncode == 2 and "not a genlib checkpoint" in r.stderr

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+import torch
+
+from genlib import data
+
+
+def test_mnist5k_splits_are_binary_and_balanced():
+    sizes = {}
+    for split in data.SPLITS:
+        x, y = data.load("mnist5k", split, labels=True)
+        assert x.shape[1:] == (1, 28, 28)
+        assert set(x.unique().tolist()) == {0.0, 1.0}
+        assert torch.bincount(y, minlength=10).tolist() == [len(y) // 10] * 10
+        sizes[split] = len(x)
+    assert sizes == {"train": 4000, "val": 500, "test": 500}
+
+
+def test_mnist5k_is_the_stochastic_binarization_of_the_grey_digits():
+    x = data.load("mnist5k", "train")
+    grey = data.load("mnist5k_grey", "train")
+    assert torch.all(x[grey == 0] == 0) and torch.all(x[grey == 255] == 1)
+    # mean of the bits matches the mean grey level / 255 (stochastic binarization is unbiased)
+    assert x.mean().item() == pytest.approx((grey / 255).mean().item(), abs=0.003)
+
+
+def test_digits8():
+    x, y = data.load("digits8", "train", labels=True)
+    assert x.shape[1:] == (1, 8, 8) and 0 <= x.min() and x.max() <= 16
+    total = sum(len(data.load("digits8", s)) for s in data.SPLITS)
+    assert total == 1797
+
+
+def test_npz_path_is_a_dataset(tmp_path):
+    imgs = np.random.default_rng(0).integers(0, 2, (7, 784), dtype=np.uint8)
+    np.savez(tmp_path / "mine.npz", x=imgs)
+    x = data.load(str(tmp_path / "mine.npz"))
+    assert x.shape == (7, 1, 28, 28) and torch.equal(x.flatten(1), torch.from_numpy(imgs).float())
+    np.savez(tmp_path / "grey.npz", x=(imgs * 200).astype(np.uint8))
+    with pytest.raises(ValueError, match="binary"):
+        data.load(str(tmp_path / "grey.npz"))
+    np.savez(tmp_path / "nox.npz", images=imgs)
+    with pytest.raises(ValueError, match="no array 'x'"):
+        data.load(str(tmp_path / "nox.npz"))
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a readable"):
+        data.load(str(tmp_path / "junk.npz"))
+
+
+def test_unknown_names_and_splits():
+    with pytest.raises(ValueError, match="unknown dataset 'mnits'"):
+        data.load("mnits")
+    with pytest.raises(ValueError, match="split"):
+        data.load("mnist5k", "validation")
+
+
+def test_corrupted_embedded_file_is_refused(tmp_path, monkeypatch):
+    bad = tmp_path / "mnist5k.npz"
+    bad.write_bytes((data.DATA_DIR / "mnist5k.npz").read_bytes()[:-100])
+    monkeypatch.setattr(data, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(data, "_cache", {})
+    with pytest.raises(ValueError, match="corrupted"):
+        data.load("mnist5k")
+
+
+def test_binarize():
+    grey = torch.tensor([[0.0, 255.0, 128.0]])
+    assert data.binarize(grey, threshold=0.5).tolist() == [[0.0, 1.0, 1.0]]
+    many = data.binarize(torch.full((20000,), 64.0), seed=3)
+    assert many.mean().item() == pytest.approx(64 / 255, abs=0.01)
