@@ -1,0 +1,84 @@
+"""Pixel orderings: the order in which an autoregressive model generates pixels (chapter 04).
+
+An ordering of an H x W image is a permutation `o` of 0..H*W-1: o[j] is the row-major index
+(row * W + col) of the j-th pixel generated. Its inverse, the *rank*, says at which step each
+pixel is generated; drawn as an image it is the ordering's heat map.
+
+    o = orderings.get("snake", 28, 28)
+    model = FVSBN((1, 28, 28), ordering=o)
+"""
+from __future__ import annotations
+
+import torch
+
+from .models.base import check_ordering
+
+
+def _from_keys(H, W, key) -> torch.Tensor:
+    """Sort pixels by key(row, col); ties broken by row-major index."""
+    cells = [(key(r, c), r * W + c) for r in range(H) for c in range(W)]
+    return torch.tensor([i for _, i in sorted(cells)], dtype=torch.long)
+
+
+def raster(H, W):
+    """Row by row, left to right: the usual reading order."""
+    return torch.arange(H * W)
+
+
+def column(H, W):
+    """Column by column, top to bottom (column-major)."""
+    return _from_keys(H, W, lambda r, c: (c, r))
+
+
+def snake(H, W):
+    """Boustrophedon: rows alternate left-to-right and right-to-left."""
+    return _from_keys(H, W, lambda r, c: (r, c if r % 2 == 0 else -c))
+
+
+def diagonal(H, W):
+    """Zig-zag over anti-diagonals r + c = 0, 1, 2, ..., alternating direction (as in JPEG)."""
+    return _from_keys(H, W, lambda r, c: (r + c, r if (r + c) % 2 else -r))
+
+
+def spiral(H, W):
+    """Centre-out: the pixel nearest the centre first, then outward ring by ring, clockwise."""
+    import math
+
+    cy, cx = (H - 1) / 2, (W - 1) / 2
+
+    def key(r, c):
+        ring = max(abs(r - cy), abs(c - cx))  # square rings around the centre
+        angle = math.atan2(r - cy, c - cx) % (2 * math.pi)
+        return (round(ring, 6), round(angle, 6))
+
+    return _from_keys(H, W, key)
+
+
+def random(H, W, seed=0):
+    """A uniformly random permutation (fixed by seed): no spatial structure at all."""
+    return torch.randperm(H * W, generator=torch.Generator().manual_seed(int(seed)))
+
+
+NAMED = {"raster": raster, "column": column, "snake": snake, "diagonal": diagonal,
+         "spiral": spiral, "random": random}
+
+
+def get(name, H, W, seed=0) -> torch.Tensor:
+    """An ordering by name ('raster', 'column', 'snake', 'diagonal', 'spiral', 'random'),
+    or a user-given permutation (validated)."""
+    if isinstance(name, str):
+        key = name.lower()
+        if key not in NAMED:
+            raise ValueError(f"unknown ordering {name!r}; known: {', '.join(NAMED)}, or a permutation "
+                             f"of 0..{H * W - 1}")
+        o = NAMED[key](H, W, seed) if key == "random" else NAMED[key](H, W)
+        return check_ordering(o, H * W)
+    return check_ordering(name, H * W)
+
+
+def rank(ordering, H, W) -> torch.Tensor:
+    """The generation step of every pixel as an (H, W) image: the ordering's heat map."""
+    o = check_ordering(ordering, H * W)
+    r = torch.empty_like(o)
+    r[o] = torch.arange(H * W)
+    return r.view(H, W)
