@@ -1,0 +1,16 @@
+from genlib.exercises import check_function, check_number
+
+
+def test_check_number():
+    assert check_number(16777215, 256**3 - 1, "hint")
+    assert not check_number(256**3, 256**3 - 1, "m - 1")
+    assert "m - 1" in repr(check_number(256**3, 256**3 - 1, "m - 1"))
+    assert not check_number(None, 1, "hint")
+    assert not check_number("many", 1, "hint")
+
+
+def test_check_function():
+    assert check_function(lambda n: 2**n - 1, [((1,), 1), ((3,), 7)], "hint")
+    v = check_function(lambda n: 2**n, [((1,), 1)], "remember the sum-to-one constraint")
+    assert not v and "sum-to-one" in repr(v)
+    assert not check_function(lambda n: 1 / 0, [((1,), 1)], "hint")
