@@ -48,8 +48,12 @@ def check_number(answer, expected, hint: str, *, rel: float = 1e-6, abs_tol: flo
         value = float(answer)
     except (TypeError, ValueError):
         return wrong(f"expected a number, got {answer!r}. {hint}")
-    if math.isclose(value, float(expected), rel_tol=rel, abs_tol=abs_tol):
-        return right(explain or f"{expected:,}" if isinstance(expected, int) else explain or f"{expected:.6g}")
+    if isinstance(expected, int) and not isinstance(expected, bool):  # counts must be exact
+        ok = value == expected
+    else:
+        ok = math.isclose(value, float(expected), rel_tol=rel, abs_tol=abs_tol)
+    if ok:
+        return right(explain or (f"{expected:,}" if isinstance(expected, int) else f"{expected:.6g}"))
     return wrong(hint)
 
 
