@@ -16,13 +16,16 @@ lab: $(SETUP)  ## open the chapters in JupyterLab
 	$(VENV)/bin/jupyter lab notebooks/
 
 test: $(SETUP)  ## unit tests + every chapter executed by nbval in quick mode
-	GENLIB_QUICK=1 MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax tests notebooks
+	GENLIB_QUICK=1 MPLBACKEND=Agg OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax tests notebooks
 
 notebooks: $(SETUP)  ## re-execute every chapter in full mode and store its outputs (NB=04 for one)
 	PATH=$(abspath $(VENV))/bin:$$PATH bash tools/run_notebooks.sh $(NB)
 
 bench: $(SETUP)  ## speed and memory of every model -> benchmarks/results.json
 	$(PY) benchmarks/run.py
+
+book: $(SETUP)  ## every chapter as a static HTML site in _build/html, from the committed outputs
+	$(PY) book/build.py
 
 clean:
 	rm -rf $(VENV) .cache _build

@@ -1,6 +1,7 @@
 """Command line: train, evaluate and sample any genlib model.
 
     python -m genlib train independent --epochs 10 --out independent.pt
+    torchrun --nproc_per_node 2 -m genlib train independent --epochs 10 --out independent.pt   # DDP
     python -m genlib eval independent.pt --data mnist5k [--json]
     python -m genlib sample independent.pt -n 64 --out grid.png
 """
@@ -12,7 +13,7 @@ import sys
 
 import torch
 
-from . import checkpoint, data, device, models, seed_everything, train
+from . import checkpoint, data, device, distributed, models, seed_everything, train
 
 
 def _parse_value(text):
@@ -22,36 +23,63 @@ def _parse_value(text):
         return text
 
 
-def _default_data(model_cls):
+def _default_data(model_cls, hp=None):
     kind = getattr(model_cls, "pixel_kind", "binary")
+    if (hp or {}).get("levels") == 256:  # --set levels=256: a PixelRNN of 8-bit pixels (chapter 06)
+        kind = "8bit"
     return {"binary": "mnist5k", "8bit": "mnist5k_grey", "real": "digits8"}[kind]
+
+
+def _load(name, split, pixel_kind):
+    """data.load, plus: real-valued models see digits8 dequantized to (0, 1) (chapter 05)."""
+    x = data.load(name, split)
+    if pixel_kind == "real" and str(name) == "digits8":
+        from .models.rnade import dequantize
+        x = dequantize(x, levels=17, seed={"train": 0, "val": 1, "test": 2}[split])
+    return x
 
 
 def cmd_train(args):
     cls = models.get(args.model)
-    name = args.data or _default_data(cls)
-    x_train = data.load(name, "train")
+    hp = {k: _parse_value(v) for k, v in (kv.split("=", 1) for kv in args.set)}
+    name = args.data or _default_data(cls, hp)
+    x_train = _load(name, "train", cls.pixel_kind)
     try:
-        x_val = data.load(name, "val")
+        x_val = _load(name, "val", cls.pixel_kind)
     except ValueError:
         x_val = None
-    hp = {k: _parse_value(v) for k, v in (kv.split("=", 1) for kv in args.set)}
     shape = tuple(x_train.shape[1:])
     seed_everything(args.seed)
     model = cls(shape, **hp)
-    dev = torch.device(args.device) if args.device else device(verbose=not args.quiet)
+    ctx = distributed.init(args.device) if distributed.launched() else None  # under torchrun: DDP
+    if ctx is not None:
+        dev = ctx.device
+    else:
+        dev = torch.device(args.device) if args.device else device(verbose=not args.quiet)
     epochs = args.epochs if args.epochs is not None else (10**6 if args.minutes else 20)
-    hist = train.fit(model, x_train, x_val, epochs=epochs, minutes=args.minutes,
-                     batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=dev,
-                     checkpoint=args.out + ".state", resume=args.resume, progress=not args.quiet)
-    checkpoint.save(model.cpu(), args.out, data=str(name), history=hist.__dict__)
-    print(f"trained {type(model).__name__} on {name}: {hist.epochs_run} epochs ({hist.stopped}), "
-          f"best val NLL {hist.best_val_nll:.3f} nats; saved {args.out}")
+    ddp = {} if ctx is None or ctx.world == 1 else {
+        "rank": ctx.rank, "world": ctx.world, "sync": lambda m: distributed.wrap(m, ctx)}
+    try:
+        hist = train.fit(model, x_train, x_val, epochs=epochs, minutes=args.minutes,
+                         batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=dev,
+                         checkpoint=args.out + ".state", resume=args.resume, progress=not args.quiet, **ddp)
+        if ctx is not None:
+            distributed.save_rank_state(model, args.out, ctx)
+        if ctx is None or ctx.is_main:  # one process writes the model and speaks
+            checkpoint.save(model.cpu(), args.out, data=str(name), history=hist.__dict__)
+            print(f"trained {type(model).__name__} on {name}: {hist.epochs_run} epochs ({hist.stopped}), "
+                  f"best val NLL {hist.best_val_nll:.3f} nats; saved {args.out}"
+                  + (f" ({ctx.world} processes)" if ctx is not None and ctx.world > 1 else ""))
+        if ctx is not None:
+            distributed.barrier()
+    finally:
+        if ctx is not None:
+            distributed.cleanup()
 
 
 def cmd_eval(args):
     model = checkpoint.load(args.path)
-    x = data.load(args.data, args.split)
+    x = _load(args.data, args.split, model.pixel_kind)
     if tuple(x.shape[1:]) != model.shape:
         raise ValueError(f"the model takes images of shape {model.shape}; {args.data} has {tuple(x.shape[1:])}")
     nll = train.evaluate(model, x)

@@ -3,7 +3,8 @@
     x = genlib.data.load("mnist5k", "train")            # (4000, 1, 28, 28) float in {0, 1}
     x, y = genlib.data.load("mnist5k", "test", labels=True)
 
-Offline, shipped in data/:  mnist5k (5,000 real MNIST digits, binarized once), digits8 (scikit-learn).
+Offline, shipped in data/:  mnist5k (5,000 real MNIST digits, binarized once), digits8 (scikit-learn),
+coloured_digits (mnist5k painted in two colours per image, 8-bit RGB 14x14; genlib.colour).
 With internet (downloaded once, hash-checked, cached): binarized_mnist, mnist, fashion_mnist, cifar10.
 Any .npz file with key `x` (uint8, N x 784 or N x 28 x 28, values in {0, 1}) works as a name too.
 """
@@ -18,7 +19,7 @@ import torch
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 MNIST5K_SHA256 = "7cb01f76a552bfdb9ed8227c3c89062d150dbc479110712bacc03e6b957d8d42"
 SPLITS = ("train", "val", "test")
-OFFLINE = ("mnist5k", "mnist5k_grey", "digits8")
+OFFLINE = ("mnist5k", "mnist5k_grey", "digits8", "coloured_digits")
 ONLINE = ("binarized_mnist", "mnist", "fashion_mnist", "cifar10")
 
 _cache: dict = {}
@@ -86,8 +87,14 @@ def binarize(x, threshold=None, seed=0):
 
     x: array or tensor of grey levels in [0, 255] (or [0, 1] floats).
     """
-    x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x).float()
-    scale = 255.0 if x.max() > 1 else 1.0
+    try:
+        x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x).float()
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"binarize expects grey levels (an array of numbers); got {type(x).__name__}") from None
+    if x.numel() and not (torch.isfinite(x).all() and x.min() >= 0 and x.max() <= 255):
+        what = "NaN values" if x.isnan().any() else f"values in [{x.min().item():g}, {x.max().item():g}]"
+        raise ValueError(f"binarize expects grey levels in [0, 255] (or [0, 1]); got {what}")
+    scale = 255.0 if x.numel() and x.max() > 1 else 1.0
     p = x / scale
     if threshold is not None:
         return (p > threshold).float()
@@ -160,6 +167,9 @@ def load(name="mnist5k", split="train", labels=False, device=None):
         x, y = mnist5k_grey(split)
     elif key == "digits8":
         x, y = digits8(split)
+    elif key == "coloured_digits":  # 8-bit RGB, 14 x 14 (chapter 06)
+        from .colour import coloured_digits
+        x, y = coloured_digits(split)
     elif key in ONLINE:
         _check_split(split)
         x, y = _online(key, split)

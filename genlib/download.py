@@ -177,15 +177,18 @@ def _check_split(split, splits):
 def binarized_mnist(split: str = "train", *, base_url: str | None = None) -> np.ndarray:
     """The fixed binarization of Larochelle & Murray (2011): (N, 784) uint8 in {0, 1}.
 
-    train 50,000 / val 10,000 / test 10,000. The parsed array is cached as a .npy next to the .amat.
+    train 50,000 / val 10,000 / test 10,000. The parsed array is cached as a .npy next to the .amat,
+    with its SHA-256 (a cache that no longer matches it is parsed again from the checked .amat).
     """
     _check_split(split, ("train", "val", "test"))
     path = fetch("binarized_mnist", base_url=base_url)[split]
-    npy = path.with_suffix(".npy")
-    if npy.exists() and npy.stat().st_mtime >= path.stat().st_mtime:
-        return np.load(npy)
+    npy, digest = path.with_suffix(".npy"), path.with_suffix(".npy.sha256")
+    if npy.exists() and digest.exists() and npy.stat().st_mtime >= path.stat().st_mtime:
+        if _sha256(npy) == digest.read_text().strip():  # a damaged cache is re-parsed, never used
+            return np.load(npy)
     x = _parse_amat(path)
     _save_atomic(npy, x)
+    digest.write_text(_sha256(npy) + "\n")
     return x
 
 

@@ -9,6 +9,8 @@ pixel is generated; drawn as an image it is the ordering's heat map.
 """
 from __future__ import annotations
 
+import operator
+
 import torch
 
 from .models.base import check_ordering
@@ -63,9 +65,19 @@ NAMED = {"raster": raster, "column": column, "snake": snake, "diagonal": diagona
          "spiral": spiral, "random": random}
 
 
+def _check_size(H, W):
+    try:
+        ok = all(not isinstance(s, bool) and operator.index(s) >= 1 for s in (H, W))
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ValueError(f"an image needs whole-number sizes H, W >= 1; got H={H!r}, W={W!r}")
+
+
 def get(name, H, W, seed=0) -> torch.Tensor:
     """An ordering by name ('raster', 'column', 'snake', 'diagonal', 'spiral', 'random'),
     or a user-given permutation (validated)."""
+    _check_size(H, W)
     if isinstance(name, str):
         key = name.lower()
         if key not in NAMED:
@@ -78,7 +90,26 @@ def get(name, H, W, seed=0) -> torch.Tensor:
 
 def rank(ordering, H, W) -> torch.Tensor:
     """The generation step of every pixel as an (H, W) image: the ordering's heat map."""
+    _check_size(H, W)
     o = check_ordering(ordering, H * W)
     r = torch.empty_like(o)
     r[o] = torch.arange(H * W)
     return r.view(H, W)
+
+
+def neighbours_before(ordering, H, W) -> torch.Tensor:
+    """For every pixel, how many of its 8 neighbours are generated before it, as an (H, W) image.
+
+    This is the local context a pixel's conditional can see. Its *mean* over the image is the
+    same for every ordering (each adjacent pair is counted once, by whichever pixel comes second);
+    orderings differ in *where* the context is: which pixels are generated with none.
+    """
+    r = rank(ordering, H, W)
+    pad = torch.full((H + 2, W + 2), H * W)  # off-image "neighbours" come after everything
+    pad[1:-1, 1:-1] = r
+    count = torch.zeros(H, W, dtype=torch.long)
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            if dr or dc:
+                count += (pad[1 + dr:H + 1 + dr, 1 + dc:W + 1 + dc] < r).long()
+    return count

@@ -23,6 +23,7 @@ import torch
 from tqdm.auto import tqdm
 
 from . import checkpoint as ckpt
+from . import distributed
 from . import quick_mode
 
 
@@ -64,7 +65,7 @@ def bits_per_dim(nll_nats: float, dim: int) -> float:
 
 def _batches(n, batch_size, generator, rank=0, world=1):
     perm = torch.randperm(n, generator=generator)
-    perm = perm[rank::world]  # each rank its shard of the shuffled data
+    perm = perm[:n - n % world][rank::world]  # each rank its shard of the shuffled data, all the same size
     for i in range(0, len(perm), batch_size):
         yield perm[i:i + batch_size]
 
@@ -88,14 +89,18 @@ def fit(model, train, val=None, *, epochs: int = 20, minutes: float | None = Non
     dev = torch.device(device) if device is not None else model._device()
     model.to(dev)
     train_model = sync(model) if sync is not None else model
-    loss = loss or (lambda m, xb: m.nll(xb) if m is model else m.module.nll(xb))
+    loss = loss or (lambda m, xb: m.nll(xb) if m is model else m(xb))  # wrapped: forward returns the NLL
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     hist, start_epoch, best_state = History(), 0, None
     if checkpoint is not None and resume and Path(checkpoint).exists():
-        state = ckpt.load_payload(checkpoint)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        hist = History(**state["history"])
+        state = ckpt.load_payload(checkpoint)  # a truncated or corrupted file is a ValueError
+        try:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            hist = History(**state["history"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as e:
+            raise ValueError(f"{checkpoint} is not a training state of this {type(model).__name__} "
+                             f"({type(e).__name__}: {str(e)[:200]}); delete it or train without resume") from None
         best_state = state["best_state"]
         start_epoch = hist.epochs_run
         torch.set_rng_state(state["rng"])
@@ -106,6 +111,7 @@ def fit(model, train, val=None, *, epochs: int = 20, minutes: float | None = Non
     bar = tqdm(range(start_epoch, epochs), desc=type(model).__name__, disable=not progress or rank != 0,
                initial=start_epoch, total=epochs)
     wait = hist.epochs_run - 1 - hist.best_epoch if hist.best_epoch >= 0 else 0
+    delay = float(os.environ.get("GENLIB_BATCH_DELAY") or 0)  # fault tests: slow batches, so a kill lands mid-epoch
     for epoch in bar:
         model.train()
         g = torch.Generator().manual_seed(seed * 100_003 + epoch)
@@ -123,10 +129,16 @@ def fit(model, train, val=None, *, epochs: int = 20, minutes: float | None = Non
                 torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
             opt.step()
             total, count = total + l.item() * len(idx), count + len(idx)
+            if delay:
+                time.sleep(delay)
+        if world > 1:
+            total, count = distributed.all_sum(total, count)
         hist.train_nll.append(total / max(count, 1))
         hist.epochs_run = epoch + 1
         if val is not None:
             v = evaluate(model, val_dev)
+            if world > 1:  # every rank must take the same early-stopping decision: rank 0's
+                v = distributed.from_rank0(v)
             hist.val_nll.append(v)
             if v < hist.best_val_nll - 1e-6:
                 hist.best_val_nll, hist.best_epoch, wait = v, epoch, 0
@@ -137,6 +149,8 @@ def fit(model, train, val=None, *, epochs: int = 20, minutes: float | None = Non
         bar.set_postfix(train=f"{hist.train_nll[-1]:.2f}",
                         **({"val": f"{hist.val_nll[-1]:.2f}"} if val is not None else {}))
         out_of_time = minutes is not None and hist.seconds > 60 * minutes
+        if world > 1:
+            out_of_time = bool(distributed.from_rank0(float(out_of_time)))
         if val is not None and wait >= patience:
             hist.stopped = f"early stop: no better val NLL for {patience} epochs"
         elif out_of_time:

@@ -13,6 +13,11 @@ def make_grid(x, nrow: int | None = None, pad: int = 1, levels: float | None = N
     x = torch.as_tensor(x).detach().float().cpu()
     if x.dim() == 3:
         x = x.unsqueeze(1)
+    if x.dim() != 4 or len(x) == 0:
+        raise ValueError(f"make_grid expects a non-empty batch of images (N, C, H, W) or (N, H, W); "
+                         f"got shape {tuple(x.shape)}")
+    if pad < 0 or (nrow is not None and nrow < 1):
+        raise ValueError(f"pad must be >= 0 and nrow >= 1; got pad={pad}, nrow={nrow}")
     if levels is None:
         levels = 255.0 if x.max() > 1 else 1.0
     x = (x / levels).clamp(0, 1)
@@ -56,3 +61,47 @@ def plot_history(history, ax=None, label=""):
     ax.set_ylabel("NLL (nats per image)")
     ax.legend()
     return ax
+
+
+def show_ordering(ordering, H: int, W: int, ax=None, title: str = "", colorbar: bool = False):
+    """An ordering as a heat map: the generation step of every pixel (dark = early, bright = late)."""
+    from .orderings import rank
+
+    r = rank(ordering, H, W)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3, 3))
+    im = ax.imshow(r, cmap="viridis", interpolation="nearest")
+    first = int(torch.as_tensor(ordering)[0])
+    ax.plot(first % W, first // W, "r*", markersize=8)  # where generation starts
+    ax.set_title(title)
+    ax.axis("off")
+    if colorbar:
+        plt.colorbar(im, ax=ax, fraction=0.046, label="generation step")
+    return ax
+
+
+def generation_frames(x, ordering, H: int, W: int, frames: int = 8) -> torch.Tensor:
+    """Snapshots of one image (1, H, W) being generated in `ordering`: (frames, H, W).
+
+    Frame k shows the pixels of the first k/(frames-1) of the steps; the pixels not
+    generated yet are grey (0.5), so the strip shows the order in which the image appears.
+    """
+    x = torch.as_tensor(x).detach().float().cpu().reshape(H * W)
+    o = torch.as_tensor(ordering).cpu()
+    out = torch.full((frames, H * W), 0.5)
+    for k in range(frames):
+        done = o[: round(k * H * W / (frames - 1))]
+        out[k, done] = x[done]
+    return out.view(frames, H, W)
+
+
+def show_generation(x, ordering, H: int, W: int, frames: int = 8, axes=None):
+    """A frame strip of one image (1, H, W) appearing pixel by pixel in `ordering`."""
+    f = generation_frames(x, ordering, H, W, frames)
+    if axes is None:
+        _, axes = plt.subplots(1, frames, figsize=(1.2 * frames, 1.4))
+    for k, ax in enumerate(axes):
+        ax.imshow(f[k], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(f"step {round(k * H * W / (frames - 1))}", fontsize=8)
+        ax.axis("off")
+    return axes

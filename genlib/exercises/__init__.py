@@ -44,11 +44,14 @@ def check_number(answer, expected, hint: str, *, rel: float = 1e-6, abs_tol: flo
     """Right when answer equals expected (within rel / abs_tol); otherwise the hint."""
     if answer is None or answer is Ellipsis:
         return wrong(f"no answer yet. {hint}")
+    exact = isinstance(expected, int) and not isinstance(expected, bool)  # counts must be exact
+    if exact and isinstance(answer, int) and not isinstance(answer, bool):
+        return right(explain or f"{expected:,}") if answer == expected else wrong(hint)  # no float: 256**784 is fine
     try:
         value = float(answer)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return wrong(f"expected a number, got {answer!r}. {hint}")
-    if isinstance(expected, int) and not isinstance(expected, bool):  # counts must be exact
+    if exact:
         ok = value == expected
     else:
         ok = math.isclose(value, float(expected), rel_tol=rel, abs_tol=abs_tol)

@@ -4,9 +4,22 @@
 """
 from .base import AutoregressiveModel, GenerativeModel, all_binary_images, check_ordering
 from .independent import IndependentBernoulli
+from .markov import MarkovTable
+from .fvsbn import FVSBN
+from .pixelrnn import DiagonalBiLSTM, PixelCNN, RowLSTM
+from .nade import NADE, OrderAgnosticNADE
+from .rnade import RNADE
 
 REGISTRY = {
     "independent": IndependentBernoulli,
+    "markov": MarkovTable,
+    "fvsbn": FVSBN,
+    "row_lstm": RowLSTM,
+    "diagonal_bilstm": DiagonalBiLSTM,
+    "pixelcnn": PixelCNN,
+    "nade": NADE,
+    "oanade": OrderAgnosticNADE,
+    "rnade": RNADE,
 }
 
 
@@ -21,5 +34,5 @@ def get(name: str):
     raise ValueError(f"unknown model {name!r}; known models: {', '.join(sorted(REGISTRY))}")
 
 
-__all__ = ["GenerativeModel", "AutoregressiveModel", "IndependentBernoulli", "REGISTRY", "get",
+__all__ = ["GenerativeModel", "AutoregressiveModel", "IndependentBernoulli", "MarkovTable", "FVSBN", "RowLSTM", "DiagonalBiLSTM", "PixelCNN", "NADE", "OrderAgnosticNADE", "RNADE", "REGISTRY", "get",
            "all_binary_images", "check_ordering"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import operator
 
 import torch
 import torch.nn as nn
@@ -26,9 +27,12 @@ PIXEL_KINDS = ("binary", "8bit", "real")
 def check_shape(shape) -> tuple[int, int, int]:
     """Validate an image shape (C, H, W) and return it as a tuple of ints."""
     try:
-        shape = tuple(int(s) for s in shape)
-    except TypeError:
+        given = tuple(shape)
+        shape = tuple(int(s) for s in given)
+    except (TypeError, ValueError):
         raise ValueError(f"shape must be (C, H, W); got {shape!r}") from None
+    if any(isinstance(g, str) or s != g for s, g in zip(shape, given)):
+        raise ValueError(f"shape must be three whole numbers (C, H, W); got {given!r}")
     if len(shape) != 3 or min(shape) < 1:
         raise ValueError(f"shape must be three positive sizes (C, H, W); got {shape!r}")
     return shape
@@ -80,7 +84,8 @@ class GenerativeModel(nn.Module):
                              f"got {tuple(x.shape)}")
         if x.is_floating_point() and torch.isnan(x).any():
             raise ValueError(f"{name} got NaN pixel values")
-        x = x.float() if not x.is_floating_point() else x
+        p = next((p for p in self.parameters() if p.is_floating_point()), None)
+        x = x.to(p.dtype if p is not None else torch.float32)  # ints, bools, float64 -> the model's dtype
         if self.pixel_kind == "binary":
             if not ((x == 0) | (x == 1)).all():
                 lo, hi = x.min().item(), x.max().item()
@@ -111,8 +116,11 @@ class GenerativeModel(nn.Module):
 
     def sample(self, n: int, device=None) -> torch.Tensor:
         """n images from the model, shape (n, C, H, W)."""
+        n = check_count(n)
         device = device or self._device()
         x = torch.zeros(n, *self.shape, device=device)
+        if n == 0:
+            return x
         return self.complete(x, torch.zeros(self.shape, dtype=torch.bool, device=device))
 
     def complete(self, x: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
@@ -135,11 +143,9 @@ class GenerativeModel(nn.Module):
     def _known_mask(self, known, batch: int) -> torch.Tensor:
         known = torch.as_tensor(known, dtype=torch.bool, device=self._device())
         C, H, W = self.shape
-        if known.dim() == 2:
-            known = known.expand(C, H, W)
-        if known.dim() == 3:
+        if tuple(known.shape) in {(H, W), (C, H, W), (batch, C, H, W)}:
             known = known.expand(batch, C, H, W)
-        if tuple(known.shape) != (batch, C, H, W):
+        else:
             raise ValueError(f"known must have shape (H, W), (C, H, W) or (B, C, H, W) matching "
                              f"images (B={batch}, {C}, {H}, {W}); got {tuple(known.shape)}")
         return known
@@ -151,6 +157,19 @@ class GenerativeModel(nn.Module):
         if self.pixel_kind == "8bit":  # out_at: logits (B, 256)
             return torch.multinomial(torch.softmax(out_at.float(), -1), 1).squeeze(1).float()
         raise NotImplementedError
+
+
+def check_count(n) -> int:
+    """Validate a number of images to draw: a whole number >= 0."""
+    try:
+        if isinstance(n, bool):
+            raise TypeError
+        n = operator.index(n)  # ints, NumPy ints, integer 0-d tensors; not 1.5, not "3", not True
+    except TypeError:
+        raise ValueError(f"the number of samples must be a whole number >= 0; got {n!r}") from None
+    if n < 0:
+        raise ValueError(f"the number of samples must be a whole number >= 0; got {n}")
+    return n
 
 
 def check_ordering(ordering, num_pixels: int) -> torch.Tensor:

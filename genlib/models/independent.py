@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from .base import GenerativeModel
+from .base import GenerativeModel, check_count
 
 
 class IndependentBernoulli(GenerativeModel):
@@ -35,7 +35,7 @@ class IndependentBernoulli(GenerativeModel):
     @torch.no_grad()
     def sample(self, n: int, device=None):
         p = torch.sigmoid(self.logits).to(device or self.logits.device)
-        return torch.bernoulli(p.expand(n, *self.shape))
+        return torch.bernoulli(p.expand(check_count(n), *self.shape))
 
     @torch.no_grad()
     def complete(self, x, known):
