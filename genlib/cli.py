@@ -79,6 +79,8 @@ def cmd_train(args):
 
 def cmd_eval(args):
     model = checkpoint.load(args.path)
+    # default: the data set the model was trained on (recorded by `train`), else one that fits its pixels
+    args.data = args.data or model.extra.get("data") or _default_data(model)
     x = _load(args.data, args.split, model.pixel_kind)
     if tuple(x.shape[1:]) != model.shape:
         raise ValueError(f"the model takes images of shape {model.shape}; {args.data} has {tuple(x.shape[1:])}")
@@ -122,7 +124,7 @@ def main(argv=None):
     t.add_argument("--out", required=True)
     e = sub.add_parser("eval", help="NLL of a saved model on a dataset")
     e.add_argument("path")
-    e.add_argument("--data", default="mnist5k")
+    e.add_argument("--data", help="dataset name or .npz path (default: the one the model was trained on)")
     e.add_argument("--split", default="test")
     e.add_argument("--json", action="store_true")
     s = sub.add_parser("sample", help="draw samples into a PNG grid")

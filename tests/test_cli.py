@@ -29,3 +29,14 @@ def test_clear_errors(tmp_path):
     (tmp_path / "bad.pt").write_bytes(b"garbage")
     r = run("eval", "bad.pt", cwd=tmp_path)
     assert r.returncode == 2 and "not a genlib checkpoint" in r.stderr
+
+
+def test_eval_defaults_to_the_training_data(tmp_path):
+    """A model trained on 8-bit digits is evaluated on 8-bit digits unless --data says otherwise."""
+    r = run("train", "pixelcnn", "--epochs", "1", "--set", "levels=256", "--set", "hidden=4",
+            "--set", "layers=1", "--quiet", "--out", "m.pt", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run("eval", "m.pt", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["data"] == "mnist5k_grey" and out["bits_per_dim"] > 0.5
