@@ -15,6 +15,7 @@ $(SETUP): pyproject.toml
 lab: $(SETUP)  ## open the chapters in JupyterLab
 	$(VENV)/bin/jupyter lab notebooks/
 
+# One torch thread per test worker: JOBS workers on JOBS cores, no oversubscription.
 test: $(SETUP)  ## unit tests + every chapter executed by nbval in quick mode
 	GENLIB_QUICK=1 MPLBACKEND=Agg OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax tests notebooks
 
