@@ -14,3 +14,13 @@ def test_check_function():
     v = check_function(lambda n: 2**n, [((1,), 1)], "remember the sum-to-one constraint")
     assert not v and "sum-to-one" in repr(v)
     assert not check_function(lambda n: 1 / 0, [((1,), 1)], "hint")
+
+
+def test_check_function_compares_arrays():
+    import numpy as np
+    import torch
+
+    assert check_function(lambda n: np.arange(n), [((3,), np.array([0, 1, 2]))], "hint")
+    assert check_function(lambda n: torch.arange(n).float(), [((3,), np.array([0, 1, 2]))], "hint")
+    assert not check_function(lambda n: np.arange(n), [((3,), np.array([0, 1, 3]))], "hint")
+    assert not check_function(lambda n: np.arange(n + 1), [((3,), np.array([0, 1, 2]))], "hint")

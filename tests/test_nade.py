@@ -210,3 +210,13 @@ def test_exercise_checkers_accept_right_and_reject_wrong_answers():
     assert ch05.check_ensemble_log_prob(lambda lp: torch.logsumexp(lp, 0) - math.log(lp.shape[0]))
     assert not ch05.check_ensemble_log_prob(lambda lp: lp.mean(0))
     assert not ch05.check_ensemble_log_prob(lambda lp: lp.exp().mean(0).log())  # underflows to -inf
+
+
+def test_empty_batches_give_empty_results():
+    from genlib.models import NADE, OrderAgnosticNADE
+
+    for cls in (NADE, OrderAgnosticNADE):
+        model = cls((1, 3, 3), hidden=4)
+        empty = torch.zeros(0, 1, 3, 3)
+        assert model.log_prob(empty).shape == (0,)
+        assert model.complete(empty, torch.zeros(3, 3, dtype=torch.bool)).shape == (0, 1, 3, 3)

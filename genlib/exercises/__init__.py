@@ -60,11 +60,24 @@ def check_number(answer, expected, hint: str, *, rel: float = 1e-6, abs_tol: flo
     return wrong(hint)
 
 
+def _same(got, expected) -> bool:
+    """Equality that also works for arrays and tensors (same shape, values within 1e-6)."""
+    import numpy as np
+
+    if hasattr(got, "shape") or hasattr(expected, "shape"):
+        try:
+            a, b = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+        except (TypeError, ValueError):
+            return False
+        return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-6, atol=1e-6))
+    return got == expected
+
+
 def check_function(fn, cases, hint: str, *, compare=None, explain: str = "well done") -> Verdict:
     """Right when fn(*args) matches every expected result in cases = [(args, expected), ...]."""
     if not callable(fn):
         return wrong(f"expected a function, got {fn!r}. {hint}")
-    compare = compare or (lambda a, b: a == b)
+    compare = compare or _same
     for args, expected in cases:
         try:
             got = fn(*args)

@@ -135,8 +135,8 @@ class NADE(AutoregressiveModel):
         """The logit of every step, (B, D), from x_o (B, D) in generation order, O(HD) per image."""
         n, K = _block(x_o.device, self.hidden)
         W, C, V, b = self.W[steps], self.step_bias(steps), self.V[steps], self.b[steps]
-        return torch.cat([SharedWeightLogits.apply(x_o[i:i + n], W, C, V, b, K)
-                          for i in range(0, len(x_o), n)])
+        chunks = [SharedWeightLogits.apply(x_o[i:i + n], W, C, V, b, K) for i in range(0, len(x_o), n)]
+        return torch.cat(chunks) if chunks else x_o.new_zeros(x_o.shape)  # an empty batch has no logits
 
     def forward(self, x, ordering=None):
         """The logit of every pixel's conditional, in image layout (B, C, H, W)."""
@@ -167,7 +167,7 @@ class NADE(AutoregressiveModel):
         """
         x = self.check_input(x).clone()
         known = self._known_mask(known, x.shape[0]).flatten(1)
-        xf = x.view(x.shape[0], -1)                          # (B, D), a view: writes go into x
+        xf = x.view(x.shape[0], self.dim)                          # (B, D), a view: writes go into x
         steps = self.steps()
         C = self.step_bias(steps)
         S = torch.zeros(x.shape[0], self.hidden, device=x.device)
@@ -226,7 +226,7 @@ class OrderAgnosticNADE(NADE):
         """Condition on *all* known pixels at once (any set), then draw the rest in self.ordering."""
         x = self.check_input(x).clone()
         known = self._known_mask(known, x.shape[0]).flatten(1)
-        xf = x.view(x.shape[0], -1)
+        xf = x.view(x.shape[0], self.dim)
         m = known.float()
         a = self.c + (xf * m) @ self.W + m @ self.U                 # (B, H): every known pixel observed
         for i in self.steps().tolist():
