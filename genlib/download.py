@@ -14,7 +14,6 @@ data/DOWNLOADS.md lists them too.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import pickle
 import tarfile
@@ -24,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pooch
 import requests
+
+from .data import sha256
 
 
 def _idx_files(train_images, train_labels, test_images, test_labels):
@@ -80,16 +81,9 @@ class DownloadError(RuntimeError):
 
 def cache_dir() -> Path:
     """$GENLIB_CACHE/data if GENLIB_CACHE is set, else ~/.cache/genlib/data."""
-    root = os.environ.get("GENLIB_CACHE")
-    return Path(root).expanduser() / "data" if root else Path.home() / ".cache" / "genlib" / "data"
+    from .train import cache_dir as genlib_cache
 
-
-def _sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return genlib_cache() / "data"
 
 
 def _entry(name):
@@ -123,7 +117,7 @@ def fetch(name: str, *, base_url: str | None = None) -> dict[str, Path]:
 
 
 def _check_cached(path, expected):
-    actual = _sha256(path)
+    actual = sha256(path)
     if actual != expected:
         path.unlink()
         raise ValueError(f"the cached file {path} is corrupted: its SHA-256 is {actual}, expected "
@@ -184,11 +178,11 @@ def binarized_mnist(split: str = "train", *, base_url: str | None = None) -> np.
     path = fetch("binarized_mnist", base_url=base_url)[split]
     npy, digest = path.with_suffix(".npy"), path.with_suffix(".npy.sha256")
     if npy.exists() and digest.exists() and npy.stat().st_mtime >= path.stat().st_mtime:
-        if _sha256(npy) == digest.read_text().strip():  # a damaged cache is re-parsed, never used
+        if sha256(npy) == digest.read_text().strip():  # a damaged cache is re-parsed, never used
             return np.load(npy)
     x = _parse_amat(path)
     _save_atomic(npy, x)
-    digest.write_text(_sha256(npy) + "\n")
+    digest.write_text(sha256(npy) + "\n")
     return x
 
 

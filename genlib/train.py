@@ -41,7 +41,7 @@ class History:
 
 def cache_dir() -> Path:
     """Where trained models and downloads are cached: $GENLIB_CACHE, else ~/.cache/genlib."""
-    return Path(os.environ.get("GENLIB_CACHE", Path.home() / ".cache" / "genlib"))
+    return Path(os.environ.get("GENLIB_CACHE") or Path.home() / ".cache" / "genlib").expanduser()
 
 
 @torch.no_grad()
