@@ -14,16 +14,16 @@ data/DOWNLOADS.md lists them too.
 from __future__ import annotations
 
 import gzip
-import os
+import io
 import pickle
 import tarfile
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pooch
 import requests
 
+from .checkpoint import atomic_write_bytes
 from .data import sha256
 
 
@@ -152,15 +152,10 @@ def _by_hand(name, entry, folder, mirrors, err):
 
 
 def _save_atomic(path, array):
-    """np.save to a temporary file in the same folder, then rename: never a half-written .npy."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, array)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """np.save through a temporary file in the same folder, then rename: never a half-written .npy."""
+    buf = io.BytesIO()
+    np.save(buf, array)
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def _check_split(split, splits):

@@ -93,7 +93,7 @@ def rank(ordering, H, W) -> torch.Tensor:
     _check_size(H, W)
     o = check_ordering(ordering, H * W)
     r = torch.empty_like(o)
-    r[o] = torch.arange(H * W)
+    r[o] = torch.arange(H * W, device=o.device)
     return r.view(H, W)
 
 

@@ -187,7 +187,7 @@ def check_ordering(ordering, num_pixels: int) -> torch.Tensor:
     if o.numel() != num_pixels:
         raise ValueError(f"ordering must list every one of the {num_pixels} pixels once; got "
                          f"{o.numel()} entries")
-    if not torch.equal(torch.sort(o).values, torch.arange(num_pixels)):
+    if not torch.equal(torch.sort(o).values, torch.arange(num_pixels, device=o.device)):
         missing = sorted(set(range(num_pixels)) - set(o.tolist()))[:5]
         raise ValueError(f"ordering is not a permutation of 0..{num_pixels - 1}: pixels {missing} "
                          f"are missing (and others repeat or are out of range)")
@@ -208,9 +208,9 @@ class AutoregressiveModel(GenerativeModel):
     @property
     def rank(self) -> torch.Tensor:
         """rank[i] = the generation step of pixel i (the inverse permutation of ordering)."""
-        r = torch.empty_like(self.ordering)
-        r[self.ordering] = torch.arange(self.num_pixels, device=self.ordering.device)
-        return r
+        from ..orderings import rank  # orderings imports this module: import here, not at the top
+
+        return rank(self.ordering, self.shape[1], self.shape[2]).flatten()
 
     @torch.no_grad()
     def complete(self, x, known):
