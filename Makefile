@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 SETUP  := $(VENV)/.genlib-setup
 JOBS   ?= 2
 
-.PHONY: lab test notebooks bench book clean
+.PHONY: lab test notebooks bench book checkpoints clean
 
 $(SETUP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ notebooks: $(SETUP)  ## re-execute every chapter in full mode and store its outp
 
 bench: $(SETUP)  ## speed and memory of every model -> benchmarks/results.json
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/references.py
+
+checkpoints: $(SETUP)  ## train every reference model from its recipe into checkpoints/ (hours on a CPU; resumable)
+	$(PY) -m genlib reproduce all --resume
 
 book: $(SETUP)  ## every chapter as a static HTML site in _build/html, from the committed outputs
 	$(PY) book/build.py

@@ -1,0 +1,95 @@
+"""The book's results table: every reference checkpoint on the full test split, beside the papers' numbers.
+
+    python benchmarks/references.py            # evaluate checkpoints/*.pt, write benchmarks/references.md, update README
+    python benchmarks/references.py --no-readme
+
+`make bench` runs it. Each checkpoint is verified by SHA-256 (genlib.recipes.reference), evaluated on all 10,000 test
+images of binarized MNIST on the CPU, and compared with the NLL recorded when it was trained. Models with a recipe but
+no checkpoint yet are listed with the command that trains them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from genlib import data, recipes, train  # noqa: E402
+
+README = ROOT / "README.md"
+START, END = "<!-- references:start -->", "<!-- references:end -->"
+
+
+def rows() -> list[dict]:
+    out = []
+    for name, r in recipes.RECIPES.items():
+        row = {"name": name, "paper": r.paper, "goal": r.goal, "nll": None}
+        try:
+            rec = recipes.record(name)
+        except ValueError:
+            out.append(row)
+            continue
+        model = recipes.reference(name)
+        with torch.no_grad():
+            nll = train.evaluate(model, data.load(rec["data"], "test"))
+        row.update(nll=nll, recorded=rec["test_nll_nats"], params=rec["params"],
+                   epochs=rec["history"]["epochs_run"], hours=rec["seconds"] / 3600, machine=rec["machine"])
+        out.append(row)
+    return out
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = ["| model | test NLL (nats), ours | paper | goal | parameters | epochs | training time | reproduce |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        paper = f"{r['paper'][0]:.2f}" if r["paper"] else ""
+        cmd = f"`python -m genlib reproduce {r['name']}`"
+        if r["nll"] is None:
+            lines.append(f"| {r['name']} | not trained yet | {paper} | {r['goal'] or ''} | | | | {cmd} |")
+            continue
+        lines.append(f"| {r['name']} | {r['nll']:.2f} | {paper} | {r['goal'] or ''} | {r['params']:,} | {r['epochs']} "
+                     f"| {r['hours']:.2f} h | {cmd} |")
+    machines = sorted({r["machine"] for r in rows if r["nll"] is not None})
+    notes = ["", "Test split of binarized MNIST (Larochelle & Murray, 2011), 10,000 images, nats per image. "
+             "Training times are wall clock on: " + "; ".join(machines) + "." if machines else ""]
+    sources = sorted({r["paper"][1] for r in rows if r["paper"]})
+    notes += ["Papers: " + "; ".join(sources) + "."]
+    return "\n".join(lines + notes)
+
+
+def update_readme(table: str, readme: Path = README) -> bool:
+    text = readme.read_text()
+    if START not in text or END not in text:
+        print(f"README.md has no {START} ... {END} block; the table is in benchmarks/references.md only")
+        return False
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{START}\n{table}\n{END}{tail}")
+    return True
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--no-readme", action="store_true")
+    args = p.parse_args(argv)
+    table_rows = rows()
+    for r in table_rows:
+        if r["nll"] is not None and abs(r["nll"] - r["recorded"]) > 1e-2:
+            print(f"{r['name']}: test NLL {r['nll']:.3f} differs from the recorded {r['recorded']:.3f}")
+            return 1
+    table = markdown(table_rows)
+    (HERE / "references.md").write_text(table + "\n")
+    print(table)
+    if not args.no_readme:
+        update_readme(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
