@@ -2,7 +2,7 @@
 
 `REGISTRY` maps the lower-case name the CLI uses to the class.
 """
-from .base import AutoregressiveModel, GenerativeModel, all_binary_images, check_ordering
+from .base import AutoregressiveModel, GenerativeModel, all_binary_images
 from .independent import IndependentBernoulli
 from .markov import MarkovTable
 from .fvsbn import FVSBN
@@ -35,4 +35,4 @@ def get(name: str):
 
 
 __all__ = ["GenerativeModel", "AutoregressiveModel", "IndependentBernoulli", "MarkovTable", "FVSBN", "RowLSTM", "DiagonalBiLSTM", "PixelCNN", "NADE", "OrderAgnosticNADE", "RNADE", "REGISTRY", "get",
-           "all_binary_images", "check_ordering"]
+           "all_binary_images"]

@@ -21,6 +21,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..orderings import check_ordering, rank
+
 PIXEL_KINDS = ("binary", "8bit", "real")
 
 
@@ -172,28 +174,6 @@ def check_count(n) -> int:
     return n
 
 
-def check_ordering(ordering, num_pixels: int) -> torch.Tensor:
-    """Validate an ordering (a permutation of 0..num_pixels-1); default: raster order."""
-    if ordering is None:
-        return torch.arange(num_pixels)
-    try:
-        o = torch.as_tensor(ordering)
-    except Exception:
-        raise ValueError(f"ordering must be a permutation of 0..{num_pixels - 1}; got {ordering!r}") from None
-    if o.is_floating_point() or o.dim() != 1:
-        raise ValueError(f"ordering must be a 1-D sequence of integer pixel indices; got shape "
-                         f"{tuple(o.shape)}, dtype {o.dtype}")
-    o = o.long()
-    if o.numel() != num_pixels:
-        raise ValueError(f"ordering must list every one of the {num_pixels} pixels once; got "
-                         f"{o.numel()} entries")
-    if not torch.equal(torch.sort(o).values, torch.arange(num_pixels, device=o.device)):
-        missing = sorted(set(range(num_pixels)) - set(o.tolist()))[:5]
-        raise ValueError(f"ordering is not a permutation of 0..{num_pixels - 1}: pixels {missing} "
-                         f"are missing (and others repeat or are out of range)")
-    return o
-
-
 class AutoregressiveModel(GenerativeModel):
     """An autoregressive model over pixels: p(x) = prod_j p(x_o[j] | x_o[<j]).
 
@@ -208,8 +188,6 @@ class AutoregressiveModel(GenerativeModel):
     @property
     def rank(self) -> torch.Tensor:
         """rank[i] = the generation step of pixel i (the inverse permutation of ordering)."""
-        from ..orderings import rank  # orderings imports this module: import here, not at the top
-
         return rank(self.ordering, self.shape[1], self.shape[2]).flatten()
 
     @torch.no_grad()
