@@ -28,6 +28,7 @@ import genlib
 from genlib import data, orderings, results, train, viz
 from genlib.models import NADE, OrderAgnosticNADE, RNADE, all_binary_images
 from genlib.models import nade as nade_lib
+from genlib.models import nade_kernel
 
 SEED = genlib.seed_everything(0)
 DEVICE = genlib.device()
@@ -93,12 +94,13 @@ print(inspect.getsource(nade_lib.loop_logits).split('"""')[-1])
 
 # %% [markdown]
 # `NADE.forward` computes the same running sum for all pixels and a whole batch at once, with no Python loop over
-# pixels: `torch.cumsum` over blocks of pixels, inside a custom autograd function (`SharedWeightLogits`) that keeps
+# pixels: `torch.cumsum` over blocks of pixels, inside a custom autograd function (`SharedWeightLogits`, in its own
+# module `genlib.models.nade_kernel`, behind one call `shared_weight_logits`) that keeps
 # only the running sum between blocks and recomputes the block's activations in the backward pass, so memory stays
 # $O(BH)$ instead of $O(BDH)$ (for $B=256$, $D=784$, $H=500$ that would be 400 MB per tensor). The heart of it:
 
 # %%
-print(inspect.getsource(nade_lib._block_activations))
+print(inspect.getsource(nade_kernel.block_activations))
 
 # %% [markdown]
 # Three implementations, one model: on a small NADE with random weights they agree to float precision, and the

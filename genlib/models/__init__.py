@@ -6,7 +6,9 @@ from .base import AutoregressiveModel, GenerativeModel, all_binary_images
 from .independent import IndependentBernoulli
 from .markov import MarkovTable
 from .fvsbn import FVSBN
-from .pixelrnn import DiagonalBiLSTM, PixelCNN, RowLSTM
+from .pixel import PixelModel
+from .pixelrnn import DiagonalBiLSTM, RowLSTM
+from .pixelcnn import PixelCNN
 from .nade import NADE, OrderAgnosticNADE
 from .rnade import RNADE
 
