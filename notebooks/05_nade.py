@@ -155,7 +155,7 @@ ax.set_title("the shared-weight trick: same numbers, O(HD) instead of O(HD²)");
 # ones. The gap to the naive formula grows with $D$: for 64×64 images it would do 2,048 times more arithmetic.
 #
 # ## Training NADE on 4,000 digits
-# We start every conditional at its pixel's mean (`init_bias`), train with Adam and keep the epoch with the best
+# We start every conditional at its pixel's mean (`start_from_means`), train with Adam and keep the epoch with the best
 # validation NLL. The budget is a few minutes on a laptop CPU; `fit_or_load` caches the result.
 
 # %%
@@ -165,7 +165,7 @@ if QUICK:  # a random subset with every digit class
     sub = torch.randperm(len(x_train), generator=torch.Generator().manual_seed(0))[:N_TRAIN]
     x_tr, y_tr = x_train[sub], y_train[sub]
 HIDDEN = genlib.budget(full=250, quick=16)
-nade = NADE((1, 28, 28), hidden=HIDDEN).init_bias(x_train).to(DEVICE)
+nade = NADE((1, 28, 28), hidden=HIDDEN).start_from_means(x_train).to(DEVICE)
 nade, hist = train.fit_or_load(nade, x_tr, x_val, epochs=genlib.budget(full=300, quick=1),
                                minutes=genlib.budget(full=3.5, quick=None), lr=1e-2, batch_size=64,
                                patience=8, device=DEVICE)
@@ -286,7 +286,7 @@ for name, (a, b) in {"raw pixels (784)": (x_tr.flatten(1), x_test.flatten(1)),
 SWEEP = ["raster", "spiral", "random"]
 sweep = {}
 for name in SWEEP:
-    m = NADE((1, 28, 28), hidden=genlib.budget(full=50, quick=8), ordering=orderings.get(name, 28, 28)).init_bias(x_train)
+    m = NADE((1, 28, 28), hidden=genlib.budget(full=50, quick=8), ordering=orderings.get(name, 28, 28)).start_from_means(x_train)
     m, h = train.fit_or_load(m.to(DEVICE), x_tr, x_val, epochs=genlib.budget(full=300, quick=1),
                              minutes=genlib.budget(full=0.6, quick=None), lr=1e-2, batch_size=64, patience=8,
                              device=DEVICE, verbose=False)
@@ -318,7 +318,7 @@ for name, v in sweep.items():
 # budget on training.
 
 # %%
-oanade = OrderAgnosticNADE((1, 28, 28), hidden=HIDDEN).init_bias(x_train).to(DEVICE)
+oanade = OrderAgnosticNADE((1, 28, 28), hidden=HIDDEN).start_from_means(x_train).to(DEVICE)
 oanade, hist_oa = train.fit_or_load(oanade, x_tr, x_val[:200], epochs=genlib.budget(full=1000, quick=1),
                                     minutes=genlib.budget(full=2.5, quick=None), lr=3e-3, batch_size=64,
                                     patience=15, device=DEVICE)

@@ -65,7 +65,15 @@ class GenerativeModel(nn.Module):
 
     @property
     def num_pixels(self) -> int:
+        """n = H * W, the number of pixels of one image."""
         return self.shape[1] * self.shape[2]
+
+    @property
+    def device(self) -> torch.device:
+        """Where the model's parameters (or, without parameters, its buffers) live."""
+        for t in (*self.parameters(), *self.buffers()):
+            return t.device
+        return torch.device("cpu")
 
     @property
     def dim(self) -> int:
@@ -119,7 +127,7 @@ class GenerativeModel(nn.Module):
     def sample(self, n: int, device=None) -> torch.Tensor:
         """n images from the model, shape (n, C, H, W)."""
         n = check_count(n)
-        device = device or self._device()
+        device = device or self.device
         x = torch.zeros(n, *self.shape, device=device)
         if n == 0:
             return x
@@ -134,16 +142,31 @@ class GenerativeModel(nn.Module):
         """
         raise NotImplementedError
 
-    # --- helpers ----------------------------------------------------------------------
-    def _device(self) -> torch.device:
-        p = next(self.parameters(), None)
-        if p is None:
-            b = next(self.buffers(), None)
-            return b.device if b is not None else torch.device("cpu")
-        return p.device
+    @torch.no_grad()
+    def start_from_means(self, x, alpha: float = 1.0):
+        """Start every conditional at its pixel's mean in the images x, and return the model (chapter 02).
 
+        p_i = (number of images with x_i = 1 + alpha) / (N + 2 alpha), Laplace-smoothed by alpha; the
+        model's bias of pixel i becomes logit(p_i) (`set_pixel_logits`). For IndependentBernoulli that
+        is the maximum-likelihood fit itself; the other models start from it and learn the dependencies.
+        """
+        if self.pixel_kind != "binary":
+            raise ValueError(f"start_from_means is for binary pixels; {type(self).__name__} takes "
+                             f"{self.pixel_kind} pixels")
+        if not alpha >= 0:
+            raise ValueError(f"alpha is a pseudo-count (Laplace smoothing) and must be >= 0; got {alpha}")
+        x = self.check_input(x)
+        p = (x.sum(0) + alpha) / (x.shape[0] + 2 * alpha)              # (C, H, W)
+        self.set_pixel_logits(torch.logit(p))
+        return self
+
+    def set_pixel_logits(self, logits: torch.Tensor) -> None:
+        """The hook of start_from_means: put logits (C, H, W), one per pixel, into the model's biases."""
+        raise NotImplementedError(f"{type(self).__name__} has no per-pixel bias to start from the means")
+
+    # --- helpers ----------------------------------------------------------------------
     def _known_mask(self, known, batch: int) -> torch.Tensor:
-        known = torch.as_tensor(known, dtype=torch.bool, device=self._device())
+        known = torch.as_tensor(known, dtype=torch.bool, device=self.device)
         C, H, W = self.shape
         if tuple(known.shape) in {(H, W), (C, H, W), (batch, C, H, W)}:
             known = known.expand(batch, C, H, W)
@@ -152,13 +175,14 @@ class GenerativeModel(nn.Module):
                              f"images (B={batch}, {C}, {H}, {W}); got {tuple(known.shape)}")
         return known
 
-    def _draw(self, out_at: torch.Tensor) -> torch.Tensor:
-        """Draw pixel values from the conditional parameters of one pixel and channel."""
-        if self.pixel_kind == "binary":  # out_at: logits (B,)
-            return torch.bernoulli(torch.sigmoid(out_at.float()))
-        if self.pixel_kind == "8bit":  # out_at: logits (B, 256)
-            return torch.multinomial(torch.softmax(out_at.float(), -1), 1).squeeze(1).float()
-        raise NotImplementedError
+    def draw(self, params) -> torch.Tensor:
+        """Values (B,) drawn from the parameters of one conditional: logits (B,) for binary pixels,
+        (B, 256) for 8-bit ones. A model of real pixels defines its own."""
+        if self.pixel_kind == "binary":
+            return torch.bernoulli(torch.sigmoid(params.float()))
+        if self.pixel_kind == "8bit":
+            return torch.multinomial(torch.softmax(params.float(), -1), 1).squeeze(1).float()
+        raise NotImplementedError(f"{type(self).__name__} must define draw for {self.pixel_kind} pixels")
 
 
 def check_count(n) -> int:
@@ -175,39 +199,73 @@ def check_count(n) -> int:
 
 
 class AutoregressiveModel(GenerativeModel):
-    """An autoregressive model over pixels: p(x) = prod_j p(x_o[j] | x_o[<j]).
+    """An autoregressive model over pixels: p(x) = prod_d p(x_s[d] | x_s[<d]), s = steps().
 
     Pixels are generated in the order `self.ordering` (row-major indices); inside a pixel,
-    channels in order 0, 1, 2 (R, then G, then B).
+    channels in order 0, 1, 2 (R, then G, then B). `steps()` lists the D values in that order.
+
+    Sampling and completion are one loop, written once here (`complete`): for d = 0, 1, ..., D-1
+    it draws x_s[d] from `conditional(x, d, cache)`, the parameters of p(x_s[d] | x_s[<d]). That
+    method is the one hook a model may override: the default runs the whole model on x for every
+    step (obviously right, D forward passes); a model can crop the input to the rows it needs
+    (PixelModel) or keep running sums in `cache` (NADE, RNADE: O(H) per step instead of O(HD)).
     """
 
     def __init__(self, shape, ordering=None):
         super().__init__(shape)
         self.register_buffer("ordering", check_ordering(ordering, self.num_pixels))
 
+    def __setattr__(self, name, value):
+        """`model.ordering = o` is checked, moved to the model's device, and everything follows it."""
+        if name == "ordering" and "ordering" in self._buffers:
+            if "ordering" not in inspect.signature(type(self)).parameters:
+                raise ValueError(f"{type(self).__name__} generates pixels in raster order only; it takes "
+                                 f"no ordering")
+            value = check_ordering(value, self.num_pixels).to(self._buffers["ordering"].device)
+        super().__setattr__(name, value)
+
     @property
     def rank(self) -> torch.Tensor:
         """rank[i] = the generation step of pixel i (the inverse permutation of ordering)."""
         return rank(self.ordering, self.shape[1], self.shape[2]).flatten()
 
+    def steps(self, ordering=None) -> torch.Tensor:
+        """steps[d] = flat index (channel, row, col) of the d-th value generated, (D,).
+
+        The pixels in `ordering` (default: self.ordering), channels 0..C-1 inside each pixel.
+        """
+        o = self.ordering if ordering is None else check_ordering(ordering, self.num_pixels).to(self.ordering.device)
+        C, H, W = self.shape
+        return (o.unsqueeze(1) + H * W * torch.arange(C, device=o.device)).flatten()
+
     @torch.no_grad()
     def complete(self, x, known):
         x = self.check_input(x).clone()
-        known = self._known_mask(known, x.shape[0])
-        C, H, W = self.shape
+        known = self._known_mask(known, x.shape[0]).flatten(1)        # (B, D)
+        xf = x.view(x.shape[0], self.dim)                                 # (B, D), a view: writes go into x
+        steps = self.steps()
+        cache = {"steps": steps, "known": known}
         was_training = self.training
         self.eval()
-        for i in self.ordering.tolist():
-            r, c = divmod(i, W)
-            for ch in range(C):
-                todo = ~known[:, ch, r, c]
-                if not todo.any():
-                    continue
-                out = self(x)
-                at = out[:, ch, r, c] if self.pixel_kind == "binary" else out[:, :, ch, r, c]
-                x[:, ch, r, c] = torch.where(todo, self._draw(at), x[:, ch, r, c])
+        for d, s in enumerate(steps.tolist()):
+            todo = ~known[:, s]
+            if todo.any():
+                xf[:, s] = torch.where(todo, self.draw(self.conditional(x, d, cache)), xf[:, s])
         self.train(was_training)
         return x
+
+    def conditional(self, x, d: int, cache: dict):
+        """The parameters of p(x_s | the values generated before it), s = steps[d], for every image of x.
+
+        Binary pixels: logits (B,); others: the model's outputs at s, (B, P) (P = 256 logits, or
+        RNADE's 3K mixture parameters), what `draw` takes.
+        x: (B, C, H, W), its values at steps < d final. cache: one dict per call of `complete`,
+        holding "steps" and "known" (B, D); a model may keep its running sums there. Steps where
+        every image's value is known are skipped, so d grows but may jump.
+        """
+        s = int(cache["steps"][d])
+        out = self(x)
+        return out.flatten(1)[:, s] if self.pixel_kind == "binary" else out.flatten(2)[:, :, s]
 
 
 def all_binary_images(shape, device=None) -> torch.Tensor:

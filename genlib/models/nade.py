@@ -19,7 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import nade_kernel
-from .base import AutoregressiveModel, check_ordering
+from .base import AutoregressiveModel
 
 
 class NADE(AutoregressiveModel):
@@ -44,17 +44,9 @@ class NADE(AutoregressiveModel):
         self.V = nn.Parameter(torch.randn(D, hidden) / math.sqrt(hidden))  # hidden -> logit, row per pixel
         self.b = nn.Parameter(torch.zeros(D))
 
-    @torch.no_grad()
-    def init_bias(self, x):
-        """Start every conditional at its pixel's mean: b = logit(mean of x), as in chapter 00."""
-        self.b.copy_(torch.logit(self.check_input(x).float().mean(0).flatten().clamp(0.01, 0.99)))
-        return self
-
-    def steps(self, ordering=None) -> torch.Tensor:
-        """steps[d] = flat index (channel, row, col) of the d-th value generated."""
-        o = self.ordering if ordering is None else check_ordering(ordering, self.num_pixels).to(self.b.device)
-        C, H, W = self.shape
-        return (o.unsqueeze(1) + H * W * torch.arange(C, device=o.device)).flatten()
+    def set_pixel_logits(self, logits):
+        """b = logits (the hook of `start_from_means`): every conditional starts near its pixel's mean."""
+        self.b.copy_(logits.flatten())
 
     def step_bias(self, steps) -> torch.Tensor:
         """The hidden bias of every step, (D, H): h_d = sigmoid(step_bias[d] + ...). For NADE, c at every step."""
@@ -89,24 +81,14 @@ class NADE(AutoregressiveModel):
         x = self.check_input(x)
         return torch.sigmoid(self.c + x.flatten(1) @ self.W)
 
-    @torch.no_grad()
-    def complete(self, x, known):
-        """Fill in the unknown pixels in the model's ordering, O(HD) per image.
-
-        A running activation a = c + sum of W[o[j]] x_o[j] over the steps so far; each step
-        draws (or keeps) x_o[d] from sigmoid(b + V h) and then adds its row of W.
-        """
-        x = self.check_input(x).clone()
-        known = self._known_mask(known, x.shape[0]).flatten(1)
-        xf = x.view(x.shape[0], self.dim)                          # (B, D), a view: writes go into x
-        steps = self.steps()
-        c_steps = self.step_bias(steps)
-        S = torch.zeros(x.shape[0], self.hidden, device=x.device)
-        for d, i in enumerate(steps.tolist()):
-            p = torch.sigmoid(self.b[i] + torch.sigmoid(c_steps[d] + S) @ self.V[i])
-            xf[:, i] = torch.where(known[:, i], xf[:, i], torch.bernoulli(p))
-            S += xf[:, i:i + 1] * self.W[i]
-        return x
+    def conditional(self, x, d, cache):
+        """The logit of step d, b_s + V_s . sigmoid(c_d + a), from a running sum a = sum_{j<d} x_s[j] W[s[j]]
+        kept in `cache`: sampling costs O(HD) per image, not O(HD^2)."""
+        s = cache["steps"][d]
+        if "c_steps" not in cache:
+            cache["c_steps"] = self.step_bias(cache["steps"])
+        a = running_sum(x, d, cache, self.W)
+        return self.b[s] + torch.sigmoid(cache["c_steps"][d] + a) @ self.V[s]
 
 
 def naive_logits(model: NADE, x, ordering=None) -> torch.Tensor:
@@ -178,22 +160,34 @@ class OrderAgnosticNADE(NADE):
         lp = torch.stack([self.log_prob(x, o) for o in orderings])  # (M, B)
         return torch.logsumexp(lp, 0) - math.log(len(orderings))
 
-    @torch.no_grad()
-    def complete(self, x, known):
-        """Condition on *all* known pixels at once (any set), then draw the rest in self.ordering."""
-        x = self.check_input(x).clone()
-        known = self._known_mask(known, x.shape[0]).flatten(1)
-        xf = x.view(x.shape[0], self.dim)
-        m = known.float()
-        a = self.c + (xf * m) @ self.W + m @ self.U                 # (B, H): every known pixel observed
-        for i in self.steps().tolist():
-            todo = ~known[:, i]
-            if not todo.any():
-                continue
-            p = torch.sigmoid(self.b[i] + torch.sigmoid(a) @ self.V[i])
-            xf[:, i] = torch.where(todo, torch.bernoulli(p), xf[:, i])
-            a += todo.float().unsqueeze(1) * (xf[:, i:i + 1] * self.W[i] + self.U[i])
-        return x
+    def conditional(self, x, d, cache):
+        """Completion conditions on *all* known pixels at once (any set, not only a prefix of the
+        ordering); each pixel drawn since the last step then joins the observed set."""
+        steps, known, xf = cache["steps"], cache["known"], x.flatten(1)
+        if "a" not in cache:
+            m = known.float()                                       # every known pixel observed
+            cache.update(a=self.c + (xf * m) @ self.W + m @ self.U, done=0)  # (B, H)
+        new = steps[cache["done"]:d]
+        drawn = (~known[:, new]).float()                            # (B, steps since the last call)
+        cache["a"] = cache["a"] + (xf[:, new] * drawn) @ self.W[new] + drawn @ self.U[new]
+        cache["done"] = d
+        s = steps[d]
+        return self.b[s] + torch.sigmoid(cache["a"]) @ self.V[s]
+
+
+def running_sum(x, d, cache, W) -> torch.Tensor:
+    """a = sum_{j<d} x_s[j] W[s[j]], (B, H), kept in `cache` between the steps of a completion.
+
+    Each call adds only the steps since the last call (one matrix product), so a whole
+    completion costs O(HD) per image. Shared by NADE and RNADE.
+    """
+    steps = cache["steps"]
+    if "a" not in cache:
+        cache.update(a=x.new_zeros(x.shape[0], W.shape[1]), done=0)
+    new = steps[cache["done"]:d]
+    cache["a"] = cache["a"] + x.flatten(1)[:, new] @ W[new]
+    cache["done"] = d
+    return cache["a"]
 
 
 def log_prob_from_logits(logits_o, x_o) -> torch.Tensor:

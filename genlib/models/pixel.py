@@ -66,28 +66,14 @@ class PixelModel(AutoregressiveModel):
         B, _, H, W = out.shape
         return out.view(B, self.shape[0], 256, H, W).transpose(1, 2)  # (B, 256, C, H, W)
 
-    @torch.no_grad()
-    def complete(self, x, known):
-        """Raster order, colour by colour: one forward pass per unknown pixel and channel.
-
-        The pass for row r only needs rows 0..r (the model is causal), so it runs on x[:, :, :r+1].
-        """
-        x = self.check_input(x).clone()
-        known = self._known_mask(known, x.shape[0])
+    def conditional(self, x, d, cache):
+        """One forward pass per step, cropped: the pass for a pixel in row r only needs rows 0..r
+        (the model is causal), so it runs on x[:, :, :r+1]."""
         C, H, W = self.shape
-        was_training = self.training
-        self.eval()
-        for r in range(H):
-            for c in range(W):
-                for ch in range(C):
-                    todo = ~known[:, ch, r, c]
-                    if not todo.any():
-                        continue
-                    out = self._logits(x[:, :, : r + 1])
-                    at = out[:, ch, r, c] if self.levels == 2 else out[:, :, ch, r, c]
-                    x[:, ch, r, c] = torch.where(todo, self._draw(at), x[:, ch, r, c])
-        self.train(was_training)
-        return x
+        ch, i = divmod(int(cache["steps"][d]), H * W)
+        r, c = divmod(i, W)
+        out = self._logits(x[:, :, : r + 1])
+        return out[:, ch, r, c] if self.levels == 2 else out[:, :, ch, r, c]
 
 
 def receptive_field(model, r, c, channel=0, n=4, seed=0):
@@ -103,7 +89,7 @@ def receptive_field(model, r, c, channel=0, n=4, seed=0):
         x = torch.bernoulli(torch.full((n, C, H, W), 0.5), generator=g)
     else:
         x = torch.randint(0, 256, (n, C, H, W), generator=g).float()
-    x = x.to(model._device()).requires_grad_(True)
+    x = x.to(model.device).requires_grad_(True)
     out = model._logits(x)
     if model.pixel_kind == "binary":
         target = out[:, channel, r, c].sum()
