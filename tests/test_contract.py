@@ -129,3 +129,42 @@ def test_bad_input_is_a_clear_error(cls):
         model.log_prob(torch.full((2, *SHAPE), float("nan")))
     with pytest.raises(ValueError, match="batch"):
         model.log_prob(torch.zeros(SHAPE))
+
+
+def test_the_config_rule_is_checked():
+    """Constructor arguments are stored under their own names; a model that forgets one, or hides its
+    arguments behind **kwargs, is an error that names the problem."""
+    from genlib.models import IndependentBernoulli
+
+    class Forgetful(IndependentBernoulli):
+        def __init__(self, shape=(1, 2, 2), alpha=1.0):
+            super().__init__(shape)
+
+    with pytest.raises(TypeError, match="'alpha'"):
+        Forgetful()
+    with pytest.raises(TypeError, match=r"\*\*kwargs"):
+        class Vague(IndependentBernoulli):
+            def __init__(self, shape=(1, 2, 2), **kwargs):
+                super().__init__(shape)
+
+    class Careful(Forgetful):  # a subclass that stores it: fine, and config rebuilds it
+        def __init__(self, shape=(1, 2, 2), alpha=1.0):
+            super().__init__(shape, alpha)
+            self.alpha = alpha
+
+    model = Careful(alpha=0.5)
+    assert model.config == {"shape": [1, 2, 2], "alpha": 0.5}
+    assert Careful(**model.config).config == model.config
+
+
+@pytest.mark.parametrize("cls", list(models.REGISTRY.values()), ids=lambda c: c.__name__)
+def test_pixel_kind_has_one_source(cls):
+    """pixel_kind on the class is the kind of the default model; PixelRNN models read it from levels."""
+    assert cls.pixel_kind == cls.pixel_kind_for() == make(cls, (1, 2, 2)).pixel_kind
+    if "levels" in cls.constructor_arguments():
+        model = cls((3, 2, 2), levels=256, hidden=6, out_hidden=6)
+        assert model.pixel_kind == cls.pixel_kind_for(levels=256) == "8bit" and cls.pixel_kind == "binary"
+        with pytest.raises(AttributeError, match="levels"):
+            model.pixel_kind = "binary"
+        with pytest.raises(ValueError, match="levels"):
+            cls.pixel_kind_for(levels=16)

@@ -8,13 +8,19 @@
     model.complete(x, known)                     # fill in the pixels where known is False
 
 Autoregressive models also take `ordering=`: a permutation where ordering[j] is the
-row-major index of the j-th pixel generated. The slow but obviously correct
-sampling loop below follows that ordering; models may override it with a faster one.
+row-major index of the j-th pixel generated. One sampling loop, `AutoregressiveModel.complete`,
+follows that ordering for every model; a model may make each step cheaper (`conditional`).
+
+The config rule: every argument of a model's constructor is stored as an attribute of the same
+name (`self.hidden = hidden`), so `model.config` lists them and `type(model)(**model.config)`
+rebuilds the model (this is how genlib.save / genlib.load work). It is checked: a constructor
+that takes *args or **kwargs is an error when the class is defined, and a constructor that
+leaves an argument unstored is an error, naming it, when the model is built.
 """
 from __future__ import annotations
 
+import functools
 import inspect
-import math
 import operator
 
 import torch
@@ -22,9 +28,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..orderings import check_ordering, rank
-
-PIXEL_KINDS = ("binary", "8bit", "real")
-
 
 def check_shape(shape) -> tuple[int, int, int]:
     """Validate an image shape (C, H, W) and return it as a tuple of ints."""
@@ -41,22 +44,58 @@ def check_shape(shape) -> tuple[int, int, int]:
 
 
 class GenerativeModel(nn.Module):
-    """Base class: input checks, log_prob from the conditionals, config for save/load."""
+    """Base class: input checks, log_prob from the conditionals, config for save/load.
 
-    pixel_kind = "binary"
+    Constructor arguments are stored as attributes with the same names (the config rule above).
+    """
+
+    pixel_kind = "binary"  # what pixels the model takes: "binary", "8bit" or "real"
 
     def __init__(self, shape):
         super().__init__()
         self.shape = check_shape(shape)
 
     # --- configuration, so genlib.save/load can rebuild the model -----------------
+    def __init_subclass__(cls, **kwargs):
+        """The config rule, when a model class is defined: named arguments only; checked after building."""
+        super().__init_subclass__(**kwargs)
+        for p in inspect.signature(cls.__init__).parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise TypeError(f"{cls.__name__}.__init__ takes {'*' if p.kind == p.VAR_POSITIONAL else '**'}{p.name}; a genlib model "
+                                f"names every constructor argument so that `config` can rebuild it")
+        if "__init__" in vars(cls):
+            init = cls.__init__
+
+            @functools.wraps(init)
+            def checked_init(self, *args, **kwargs):
+                init(self, *args, **kwargs)
+                if type(self).__init__ is checked_init:  # the outermost constructor has finished
+                    self.check_config()
+
+            cls.__init__ = checked_init
+
+    @classmethod
+    def constructor_arguments(cls) -> list[str]:
+        """The names of the constructor's arguments, as `config` stores them."""
+        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
+
+    def check_config(self) -> None:
+        """Raise a TypeError naming any constructor argument that the model did not store."""
+        for name in self.constructor_arguments():
+            if not hasattr(self, name):
+                raise TypeError(f"{type(self).__name__} does not store its constructor argument {name!r}: "
+                                f"add `self.{name} = {name}` to __init__ so that `config` can rebuild the model")
+
+    @classmethod
+    def pixel_kind_for(cls, **hyperparameters) -> str:
+        """The pixel kind of cls(shape, **hyperparameters), known without building it."""
+        return cls.pixel_kind
+
     @property
     def config(self) -> dict:
         """The constructor arguments of this instance (saved in checkpoints)."""
         cfg = {}
-        for name in inspect.signature(type(self).__init__).parameters:
-            if name == "self":
-                continue
+        for name in self.constructor_arguments():
             value = getattr(self, name)
             if isinstance(value, torch.Tensor):
                 value = value.tolist()
@@ -218,7 +257,7 @@ class AutoregressiveModel(GenerativeModel):
     def __setattr__(self, name, value):
         """`model.ordering = o` is checked, moved to the model's device, and everything follows it."""
         if name == "ordering" and "ordering" in self._buffers:
-            if "ordering" not in inspect.signature(type(self)).parameters:
+            if "ordering" not in self.constructor_arguments():
                 raise ValueError(f"{type(self).__name__} generates pixels in raster order only; it takes "
                                  f"no ordering")
             value = check_ordering(value, self.num_pixels).to(self._buffers["ordering"].device)
@@ -277,11 +316,3 @@ def all_binary_images(shape, device=None) -> torch.Tensor:
     idx = torch.arange(2 ** D, device=device)
     bits = (idx.unsqueeze(1) >> torch.arange(D - 1, -1, -1, device=device)) & 1
     return bits.float().view(-1, C, H, W)
-
-
-def logsumexp_total(log_probs: torch.Tensor) -> float:
-    """log of the total probability, sum_x p(x), from log p(x) of every image."""
-    return torch.logsumexp(log_probs.double(), 0).item()
-
-
-LOG2 = math.log(2)

@@ -62,7 +62,7 @@ class NADE(AutoregressiveModel):
         return nade_kernel.shared_weight_logits(x_o, self.W[steps], c_steps, self.V[steps], self.b[steps])
 
     def forward(self, x, ordering=None):
-        """The logit of every pixel's conditional, in image layout (B, C, H, W)."""
+        """The logit of every pixel's conditional, in image layout (B, *shape)."""
         x = self.check_input(x)
         steps = self.steps(ordering)
         logits_o = self.logits_in_order(x.flatten(1)[:, steps], steps)   # (B, D)
@@ -156,8 +156,8 @@ class OrderAgnosticNADE(NADE):
         return self.order_agnostic_loss(x) if self.training else -self.log_prob(x).mean()
 
     def log_prob_ensemble(self, x, orderings) -> torch.Tensor:
-        """log (1/M sum_m p(x | o_m)): the mixture of M orderings, itself a normalized model, (B,)."""
-        lp = torch.stack([self.log_prob(x, o) for o in orderings])  # (M, B)
+        """log (1/K sum_k p(x | o_k)): a mixture of K components, one per ordering, itself normalized, (B,)."""
+        lp = torch.stack([self.log_prob(x, o) for o in orderings])  # (K, B)
         return torch.logsumexp(lp, 0) - math.log(len(orderings))
 
     def conditional(self, x, d, cache):

@@ -23,6 +23,24 @@ from .base import AutoregressiveModel
 from .masked import MaskedConv2d
 
 
+KIND_OF_LEVELS = {2: "binary", 256: "8bit"}  # levels -> pixel_kind: the one place that ties them
+
+
+class PixelKindFromLevels:
+    """`pixel_kind` of a PixelModel, read from its `levels`, so the two can never disagree.
+
+    On an instance: the kind of its levels. On the class: the kind of the default, levels=2, so
+    `RowLSTM.pixel_kind == "binary"` like every binary model; `RowLSTM.pixel_kind_for(levels=256)`
+    answers for other levels without building a model.
+    """
+
+    def __get__(self, model, cls):
+        return cls.pixel_kind_for() if model is None else cls.pixel_kind_for(levels=model.levels)
+
+    def __set__(self, model, value):
+        raise AttributeError("pixel_kind follows levels: build the model with levels=256 for 8-bit pixels")
+
+
 class PixelModel(AutoregressiveModel):
     """The architecture that Row LSTM, Diagonal BiLSTM and PixelCNN share (chapter 06).
 
@@ -31,24 +49,29 @@ class PixelModel(AutoregressiveModel):
     A subclass only writes `core`. Every conditional comes out of one forward pass.
     """
 
-    pixel_kind = "binary"
+    pixel_kind = PixelKindFromLevels()
 
     def __init__(self, shape, levels, hidden, out_hidden):
         super().__init__(shape)  # raster order, the only order a masked convolution knows
-        if levels not in (2, 256):
-            raise ValueError(f"levels must be 2 (binary pixels, sigmoid outputs) or 256 (8-bit pixels, "
-                             f"a 256-way softmax per channel); got {levels!r}")
+        self.pixel_kind_for(levels=levels)  # checks levels
         for name, value in (("hidden", hidden), ("out_hidden", out_hidden)):
             if not isinstance(value, int) or value < self.shape[0]:
                 raise ValueError(f"{name} must be an int >= the number of channels {self.shape[0]} "
                                  f"(each colour needs its own features); got {value!r}")
         self.levels, self.hidden, self.out_hidden = levels, hidden, out_hidden
-        self.pixel_kind = "binary" if levels == 2 else "8bit"
-        C, K = self.shape[0], (1 if levels == 2 else 256)
+        C, per_colour = self.shape[0], (1 if levels == 2 else 256)  # logits per colour
         self.input_layer = MaskedConv2d(C, 2 * hidden, 7, "A", C)  # 2h feature maps
         self.output_layers = nn.Sequential(
             nn.ReLU(), MaskedConv2d(2 * hidden, out_hidden, 1, "B", C),
-            nn.ReLU(), MaskedConv2d(out_hidden, C * K, 1, "B", C))  # channel k predicts colour k // K
+            nn.ReLU(), MaskedConv2d(out_hidden, C * per_colour, 1, "B", C))  # channel j: colour j // per_colour
+
+    @classmethod
+    def pixel_kind_for(cls, levels=2, **hyperparameters) -> str:
+        """'binary' for levels=2 (the default of every PixelModel), '8bit' for levels=256."""
+        if levels not in KIND_OF_LEVELS:
+            raise ValueError(f"levels must be 2 (binary pixels, sigmoid outputs) or 256 (8-bit pixels, "
+                             f"a 256-way softmax per channel); got {levels!r}")
+        return KIND_OF_LEVELS[levels]
 
     def core(self, h, x):
         """The model's layers: features h (B, 2h, H, W) of the past -> features (B, 2h, H, W)."""
@@ -60,7 +83,7 @@ class PixelModel(AutoregressiveModel):
 
     def _logits(self, x):
         x = x if self.levels == 2 else x / 127.5 - 1  # 8-bit pixels scaled to [-1, 1]
-        out = self.output_layers(self.core(self.input_layer(x), x))  # (B, C*K, H, W)
+        out = self.output_layers(self.core(self.input_layer(x), x))  # (B, C * per_colour, H, W)
         if self.levels == 2:
             return out
         B, _, H, W = out.shape

@@ -66,7 +66,7 @@ class RNADE(AutoregressiveModel):
         return F.log_softmax(logit_alpha, -1), mu, log_sigma.clamp(LOG_SIGMA_MIN, LOG_SIGMA_MAX)
 
     def forward(self, x):
-        """Mixture parameters of every conditional, (B, 3K, C, H, W): log alpha, mu, log sigma."""
+        """Mixture parameters of every conditional, (B, 3K, *shape): log alpha, mu, log sigma."""
         x = self.check_input(x)
         steps = self.steps()
         x_o = x.flatten(1)[:, steps]                                      # (B, D)
@@ -79,9 +79,9 @@ class RNADE(AutoregressiveModel):
         return out.transpose(1, 2).reshape(x.shape[0], -1, *self.shape)
 
     def conditional_log_density(self, x) -> torch.Tensor:
-        """log p(x_i | pixels before i) for every pixel, in image layout (B, C, H, W)."""
+        """log p(x_i | pixels before i) for every pixel, in image layout (B, *shape)."""
         x = self.check_input(x)
-        log_alpha, mu, log_sigma = self(x).unflatten(1, (3, self.components)).unbind(1)  # (B, K, C, H, W)
+        log_alpha, mu, log_sigma = self(x).unflatten(1, (3, self.components)).unbind(1)  # (B, K, *shape)
         z = (x.unsqueeze(1) - mu) / log_sigma.exp()
         log_normal = -0.5 * z ** 2 - log_sigma - 0.5 * math.log(2 * math.pi)
         return torch.logsumexp(log_alpha + log_normal, 1)
