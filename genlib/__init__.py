@@ -13,7 +13,8 @@ Symbols, the same in every file and chapter:
     k   the Markov order of AR(k) (chapter 03); Row LSTM's `k` is its kernel width, as in the paper
     K   components of a mixture: RNADE's Gaussians, an ensemble of K orderings (chapter 05)
     hidden  hidden units (NADE, RNADE) or feature maps (PixelRNN, the paper's h). In chapter 05's
-        formulas, as in the NADE papers, it is written H (cost O(HD)); nade.py and rnade.py never use H for height.
+        formulas, as in the NADE papers, it is written H (cost O(HD)); nade.py and rnade.py never
+        use H for the height.
 """
 from __future__ import annotations
 

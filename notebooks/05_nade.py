@@ -286,7 +286,8 @@ for name, (a, b) in {"raw pixels (784)": (x_tr.flatten(1), x_test.flatten(1)),
 SWEEP = ["raster", "spiral", "random"]
 sweep = {}
 for name in SWEEP:
-    m = NADE((1, 28, 28), hidden=genlib.budget(full=50, quick=8), ordering=orderings.get(name, 28, 28)).start_from_means(x_train)
+    m = NADE((1, 28, 28), hidden=genlib.budget(full=50, quick=8), ordering=orderings.get(name, 28, 28))
+    m = m.start_from_means(x_train)
     m, h = train.fit_or_load(m.to(DEVICE), x_tr, x_val, epochs=genlib.budget(full=300, quick=1),
                              minutes=genlib.budget(full=0.6, quick=None), lr=1e-2, batch_size=64, patience=8,
                              device=DEVICE, verbose=False)

@@ -92,7 +92,7 @@ def test_conditional_hook_agrees_with_the_one_pass_per_step_default(cls):
     """A model's own `conditional` (cropped or cached) and the base's (the whole model once per step)
     draw the same completions from the same random numbers. The order-agnostic NADE conditions on every
     known pixel, not only the earlier ones, by design (tests/test_nade.py): here it samples, nothing known."""
-    shape = (3, 3, 3) if cls.pixel_kind == "8bit" or "levels" in inspect.signature(cls).parameters else (1, 3, 3)
+    shape = (3, 3, 3) if "levels" in cls.constructor_arguments() else (1, 3, 3)  # PixelRNN: colours too
     model = make(cls, shape, random_ordering(9, 2))
     gen = torch.Generator().manual_seed(1)
     if model.pixel_kind == "real":
@@ -102,10 +102,13 @@ def test_conditional_hook_agrees_with_the_one_pass_per_step_default(cls):
     known = torch.rand(40, *shape, generator=gen) < (0.0 if cls is models.OrderAgnosticNADE else 0.3)
     torch.manual_seed(5)
     own = model.complete(x, known)
-    model.conditional = types.MethodType(AutoregressiveModel.conditional, model)  # the default, for this instance
+    model.conditional = types.MethodType(AutoregressiveModel.conditional, model)  # the default, here only
     torch.manual_seed(5)
     default = model.complete(x, known)
-    assert torch.allclose(own, default, atol=1e-5) if model.pixel_kind == "real" else torch.equal(own, default)
+    if model.pixel_kind == "real":  # Gaussian draws: the two sums differ in the last float bits
+        assert torch.allclose(own, default, atol=1e-5)
+    else:
+        assert torch.equal(own, default)
 
 
 @pytest.mark.parametrize("cls", list(models.REGISTRY.values()), ids=lambda c: c.__name__)

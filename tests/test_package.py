@@ -45,7 +45,8 @@ def test_the_cycle_finder_sees_function_level_and_relative_imports(tmp_path):
 
 # Files of genlib/models/ allowed more than one family root, and exactly which classes they hold.
 # Row LSTM and Diagonal BiLSTM are the two variants of one architecture in one paper (van den Oord,
-# Kalchbrenner & Kavukcuoglu, 2016) and one chapter (06); PixelCNN, the same paper's third model, has its own file.
+# Kalchbrenner & Kavukcuoglu, 2016) and one chapter (06); PixelCNN, the same paper's third model,
+# has its own file.
 SHARED_FILES = {"genlib.models.pixelrnn": {"RowLSTM", "DiagonalBiLSTM"}}
 
 
@@ -63,16 +64,17 @@ def family_roots(module) -> list[str]:
 
 
 def _models_modules():
-    return [importlib.import_module(f"genlib.models.{m.name}") for m in pkgutil.iter_modules(genlib.models.__path__)]
+    names = [m.name for m in pkgutil.iter_modules(genlib.models.__path__)]
+    return [importlib.import_module(f"genlib.models.{name}") for name in names]
 
 
 @pytest.mark.parametrize("module", _models_modules(), ids=lambda m: m.__name__)
 def test_one_model_family_per_file(module):
-    """The rule: a file of genlib/models/ defines at most one model family. A family is one root class (a public
-    GenerativeModel subclass whose parent is defined in another file) plus its public subclasses in the same
-    file: NADE and OrderAgnosticNADE (an order-agnostic NADE *is* a NADE that also sees the mask) are one family;
-    base.py's GenerativeModel and AutoregressiveModel are one. Files listed in SHARED_FILES hold exactly the
-    classes listed there."""
+    """The rule: a file of genlib/models/ defines at most one model family. A family is one root class
+    (a public GenerativeModel subclass whose parent is defined in another file) plus its public
+    subclasses in the same file: NADE and OrderAgnosticNADE (an order-agnostic NADE *is* a NADE that
+    also sees the mask) are one family; base.py's GenerativeModel and AutoregressiveModel are one.
+    Files listed in SHARED_FILES hold exactly the classes listed there."""
     roots = family_roots(module)
     if module.__name__ in SHARED_FILES:
         assert {c.__name__ for c in model_classes(module)} == SHARED_FILES[module.__name__]

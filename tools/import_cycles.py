@@ -119,7 +119,8 @@ def find_cycles(package) -> list[list[str]]:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or not Path(argv[0], "__init__.py").is_file():
-        print("usage: python tools/import_cycles.py PACKAGE_DIR   (a folder with an __init__.py)", file=sys.stderr)
+        print("usage: python tools/import_cycles.py PACKAGE_DIR  (a folder with an __init__.py)",
+              file=sys.stderr)
         return 2
     cycles = find_cycles(argv[0])
     for cycle in cycles:

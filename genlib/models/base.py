@@ -61,7 +61,8 @@ class GenerativeModel(nn.Module):
         super().__init_subclass__(**kwargs)
         for p in inspect.signature(cls.__init__).parameters.values():
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise TypeError(f"{cls.__name__}.__init__ takes {'*' if p.kind == p.VAR_POSITIONAL else '**'}{p.name}; a genlib model "
+                stars = "*" if p.kind == p.VAR_POSITIONAL else "**"
+                raise TypeError(f"{cls.__name__}.__init__ takes {stars}{p.name}; a genlib model "
                                 f"names every constructor argument so that `config` can rebuild it")
         if "__init__" in vars(cls):
             init = cls.__init__
@@ -84,7 +85,7 @@ class GenerativeModel(nn.Module):
         for name in self.constructor_arguments():
             if not hasattr(self, name):
                 raise TypeError(f"{type(self).__name__} does not store its constructor argument {name!r}: "
-                                f"add `self.{name} = {name}` to __init__ so that `config` can rebuild the model")
+                                f"add `self.{name} = {name}` to __init__ so `config` can rebuild the model")
 
     @classmethod
     def pixel_kind_for(cls, **hyperparameters) -> str:
@@ -273,7 +274,9 @@ class AutoregressiveModel(GenerativeModel):
 
         The pixels in `ordering` (default: self.ordering), channels 0..C-1 inside each pixel.
         """
-        o = self.ordering if ordering is None else check_ordering(ordering, self.num_pixels).to(self.ordering.device)
+        o = self.ordering
+        if ordering is not None:
+            o = check_ordering(ordering, self.num_pixels).to(o.device)
         C, H, W = self.shape
         return (o.unsqueeze(1) + H * W * torch.arange(C, device=o.device)).flatten()
 

@@ -49,7 +49,7 @@ class NADE(AutoregressiveModel):
         self.b.copy_(logits.flatten())
 
     def step_bias(self, steps) -> torch.Tensor:
-        """The hidden bias of every step, (D, H): h_d = sigmoid(step_bias[d] + ...). For NADE, c at every step."""
+        """The hidden bias of every step, (D, H): h_d = sigmoid(step_bias[d] + ...). NADE: c at every step."""
         return self.c.expand(len(steps), -1)
 
     def logits_in_order(self, x_o, steps) -> torch.Tensor:

@@ -63,7 +63,7 @@ class PixelModel(AutoregressiveModel):
         self.input_layer = MaskedConv2d(C, 2 * hidden, 7, "A", C)  # 2h feature maps
         self.output_layers = nn.Sequential(
             nn.ReLU(), MaskedConv2d(2 * hidden, out_hidden, 1, "B", C),
-            nn.ReLU(), MaskedConv2d(out_hidden, C * per_colour, 1, "B", C))  # channel j: colour j // per_colour
+            nn.ReLU(), MaskedConv2d(out_hidden, C * per_colour, 1, "B", C))  # channel j: colour j//per_colour
 
     @classmethod
     def pixel_kind_for(cls, levels=2, **hyperparameters) -> str:
