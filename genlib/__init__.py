@@ -2,6 +2,19 @@
 
 Everything a chapter reuses lives here: data (`genlib.data`), models (`genlib.models`),
 one training loop (`genlib.train`), plots (`genlib.viz`) and widgets (`genlib.widgets`).
+
+Symbols, the same in every file and chapter:
+    B   images in a batch                 N   images in a data set
+    C   channels of an image (1 grey, 3 RGB: R, G, B)
+    H, W  image height and width: shape = (C, H, W)
+    n   pixels of an image, H * W         D   values of an image, C * H * W (= n for grey images)
+    o   an ordering: o[j] = row-major index of the j-th pixel generated (genlib.orderings)
+    d, j  a generation step; steps[d] = flat index (channel, row, col) of the d-th value generated
+    k   the Markov order of AR(k) (chapter 03); Row LSTM's `k` is its kernel width, as in the paper
+    K   components of a mixture: RNADE's Gaussians, an ensemble of K orderings (chapter 05)
+    hidden  hidden units (NADE, RNADE) or feature maps (PixelRNN, the paper's h). In chapter 05's
+        formulas, as in the NADE papers, it is written H (cost O(HD)); nade.py and rnade.py never
+        use H for the height.
 """
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import colour
 from .files import sha256
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -75,6 +76,13 @@ def mnist5k_grey(split="train"):
     _check_split(split)
     a = _mnist5k_arrays()
     return a[f"{split}_grey"].reshape(-1, 1, 28, 28), a[f"{split}_labels"].astype(np.int64)
+
+
+def coloured_digits(split="train", seed=0):
+    """mnist5k painted in two colours per image, 8-bit RGB 14x14 (chapter 06; see genlib.colour).
+    Returns (x uint8 (N, 3, 14, 14), y)."""
+    grey, labels = mnist5k_grey(split)
+    return colour.paint(grey, seed=[seed, SPLITS.index(split)]), labels
 
 
 def digits8(split="train"):
@@ -177,7 +185,6 @@ def load(name="mnist5k", split="train", labels=False, device=None):
     elif key == "digits8":
         x, y = digits8(split)
     elif key == "coloured_digits":  # 8-bit RGB, 14 x 14 (chapter 06)
-        from .colour import coloured_digits
         x, y = coloured_digits(split)
     elif key in ONLINE:
         _check_split(split)

@@ -84,11 +84,6 @@ class Joint:
         counts = torch.bincount(flat, minlength=math.prod(sizes)).double() + alpha
         return cls((counts / counts.sum()).view(sizes), names)
 
-    @classmethod
-    def from_tensor(cls, table, names) -> "Joint":
-        """A Joint from a table you wrote yourself (it must be non-negative and sum to 1)."""
-        return cls(table, names)
-
     # --- looking at it ------------------------------------------------------------------
     @property
     def sizes(self) -> tuple:

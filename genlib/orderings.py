@@ -9,11 +9,32 @@ pixel is generated; drawn as an image it is the ordering's heat map.
 """
 from __future__ import annotations
 
+import math
 import operator
 
 import torch
 
-from .models.base import check_ordering
+
+def check_ordering(ordering, num_pixels: int) -> torch.Tensor:
+    """Validate an ordering (a permutation of 0..num_pixels-1); default: raster order."""
+    if ordering is None:
+        return torch.arange(num_pixels)
+    try:
+        o = torch.as_tensor(ordering)
+    except Exception:
+        raise ValueError(f"ordering must be a permutation of 0..{num_pixels - 1}; got {ordering!r}") from None
+    if o.is_floating_point() or o.dim() != 1:
+        raise ValueError(f"ordering must be a 1-D sequence of integer pixel indices; got shape "
+                         f"{tuple(o.shape)}, dtype {o.dtype}")
+    o = o.long()
+    if o.numel() != num_pixels:
+        raise ValueError(f"ordering must list every one of the {num_pixels} pixels once; got "
+                         f"{o.numel()} entries")
+    if not torch.equal(torch.sort(o).values, torch.arange(num_pixels, device=o.device)):
+        missing = sorted(set(range(num_pixels)) - set(o.tolist()))[:5]
+        raise ValueError(f"ordering is not a permutation of 0..{num_pixels - 1}: pixels {missing} "
+                         f"are missing (and others repeat or are out of range)")
+    return o
 
 
 def _from_keys(H, W, key) -> torch.Tensor:
@@ -44,8 +65,6 @@ def diagonal(H, W):
 
 def spiral(H, W):
     """Centre-out: the pixel nearest the centre first, then outward ring by ring, clockwise."""
-    import math
-
     cy, cx = (H - 1) / 2, (W - 1) / 2
 
     def key(r, c):

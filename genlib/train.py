@@ -45,7 +45,7 @@ def evaluate(model, x, batch_size: int = 500) -> float:
     """Mean negative log-likelihood of the images x, in nats per image."""
     was_training = model.training
     model.eval()
-    dev = model._device()
+    dev = model.device
     total = 0.0
     for i in range(0, len(x), batch_size):
         xb = x[i:i + batch_size].to(dev)
@@ -82,7 +82,7 @@ def fit(model, train, val=None, *, epochs: int = 20, minutes: float | None = Non
     """
     if epochs < 1 and minutes is None:
         raise ValueError(f"epochs must be >= 1; got {epochs}")
-    dev = torch.device(device) if device is not None else model._device()
+    dev = torch.device(device) if device is not None else model.device
     model.to(dev)
     train_model = sync(model) if sync is not None else model
     loss = loss or (lambda m, xb: m.nll(xb) if m is model else m(xb))  # wrapped: forward returns the NLL
@@ -197,7 +197,7 @@ def fit_or_load(model, train, val=None, *, name: str | None = None, verbose: boo
     """
     key = cache_key(model, train, val, fit_kwargs)
     path = cache_dir() / "models" / f"{name or type(model).__name__}-{key}.pt"
-    dev = fit_kwargs.get("device") or model._device()
+    dev = fit_kwargs.get("device") or model.device
     if path.exists():
         try:
             payload = ckpt.load_payload(path)

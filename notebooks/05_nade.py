@@ -28,6 +28,7 @@ import genlib
 from genlib import data, orderings, results, train, viz
 from genlib.models import NADE, OrderAgnosticNADE, RNADE, all_binary_images
 from genlib.models import nade as nade_lib
+from genlib.models import nade_kernel
 
 SEED = genlib.seed_everything(0)
 DEVICE = genlib.device()
@@ -93,12 +94,13 @@ print(inspect.getsource(nade_lib.loop_logits).split('"""')[-1])
 
 # %% [markdown]
 # `NADE.forward` computes the same running sum for all pixels and a whole batch at once, with no Python loop over
-# pixels: `torch.cumsum` over blocks of pixels, inside a custom autograd function (`SharedWeightLogits`) that keeps
+# pixels: `torch.cumsum` over blocks of pixels, inside a custom autograd function (`SharedWeightLogits`, in its own
+# module `genlib.models.nade_kernel`, behind one call `shared_weight_logits`) that keeps
 # only the running sum between blocks and recomputes the block's activations in the backward pass, so memory stays
 # $O(BH)$ instead of $O(BDH)$ (for $B=256$, $D=784$, $H=500$ that would be 400 MB per tensor). The heart of it:
 
 # %%
-print(inspect.getsource(nade_lib._block_activations))
+print(inspect.getsource(nade_kernel.block_activations))
 
 # %% [markdown]
 # Three implementations, one model: on a small NADE with random weights they agree to float precision, and the
@@ -153,7 +155,7 @@ ax.set_title("the shared-weight trick: same numbers, O(HD) instead of O(HD²)");
 # ones. The gap to the naive formula grows with $D$: for 64×64 images it would do 2,048 times more arithmetic.
 #
 # ## Training NADE on 4,000 digits
-# We start every conditional at its pixel's mean (`init_bias`), train with Adam and keep the epoch with the best
+# We start every conditional at its pixel's mean (`start_from_means`), train with Adam and keep the epoch with the best
 # validation NLL. The budget is a few minutes on a laptop CPU; `fit_or_load` caches the result.
 
 # %%
@@ -163,7 +165,7 @@ if QUICK:  # a random subset with every digit class
     sub = torch.randperm(len(x_train), generator=torch.Generator().manual_seed(0))[:N_TRAIN]
     x_tr, y_tr = x_train[sub], y_train[sub]
 HIDDEN = genlib.budget(full=250, quick=16)
-nade = NADE((1, 28, 28), hidden=HIDDEN).init_bias(x_train).to(DEVICE)
+nade = NADE((1, 28, 28), hidden=HIDDEN).start_from_means(x_train).to(DEVICE)
 nade, hist = train.fit_or_load(nade, x_tr, x_val, epochs=genlib.budget(full=300, quick=1),
                                minutes=genlib.budget(full=3.5, quick=None), lr=1e-2, batch_size=64,
                                patience=8, device=DEVICE)
@@ -284,7 +286,8 @@ for name, (a, b) in {"raw pixels (784)": (x_tr.flatten(1), x_test.flatten(1)),
 SWEEP = ["raster", "spiral", "random"]
 sweep = {}
 for name in SWEEP:
-    m = NADE((1, 28, 28), hidden=genlib.budget(full=50, quick=8), ordering=orderings.get(name, 28, 28)).init_bias(x_train)
+    m = NADE((1, 28, 28), hidden=genlib.budget(full=50, quick=8), ordering=orderings.get(name, 28, 28))
+    m = m.start_from_means(x_train)
     m, h = train.fit_or_load(m.to(DEVICE), x_tr, x_val, epochs=genlib.budget(full=300, quick=1),
                              minutes=genlib.budget(full=0.6, quick=None), lr=1e-2, batch_size=64, patience=8,
                              device=DEVICE, verbose=False)
@@ -316,7 +319,7 @@ for name, v in sweep.items():
 # budget on training.
 
 # %%
-oanade = OrderAgnosticNADE((1, 28, 28), hidden=HIDDEN).init_bias(x_train).to(DEVICE)
+oanade = OrderAgnosticNADE((1, 28, 28), hidden=HIDDEN).start_from_means(x_train).to(DEVICE)
 oanade, hist_oa = train.fit_or_load(oanade, x_tr, x_val[:200], epochs=genlib.budget(full=1000, quick=1),
                                     minutes=genlib.budget(full=2.5, quick=None), lr=3e-3, batch_size=64,
                                     patience=15, device=DEVICE)

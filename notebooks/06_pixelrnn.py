@@ -26,7 +26,7 @@ import torch
 import genlib
 from genlib import data, results, train, viz
 from genlib.models import DiagonalBiLSTM, PixelCNN, RowLSTM
-from genlib.models import masked, pixelrnn
+from genlib.models import masked, pixel, pixelrnn
 
 SEED = genlib.seed_everything(0)
 DEVICE = genlib.device()
@@ -127,7 +127,7 @@ print(inspect.getsource(pixelrnn.DiagonalBiLSTMLayer.forward))
 #
 # ## Receptive fields, measured by gradients
 # Which inputs does the output at pixel $(r, c)$ depend on? Back-propagate that one output to the input image:
-# every pixel with a nonzero gradient is in its context (`pixelrnn.receptive_field`).
+# every pixel with a nonzero gradient is in its context (`pixel.receptive_field`).
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -136,7 +136,7 @@ shape15 = (1, 15, 15)
 torch.manual_seed(0)
 fresh = {"Row LSTM": RowLSTM(shape15, layers=2, hidden=16), "Diagonal BiLSTM": DiagonalBiLSTM(shape15, layers=1, hidden=16),
          "PixelCNN": PixelCNN(shape15, layers=4, hidden=24)}
-fields = {name: pixelrnn.receptive_field(m, R, C_)[0] for name, m in fresh.items()}
+fields = {name: pixel.receptive_field(m, R, C_)[0] for name, m in fresh.items()}
 earlier = torch.arange(15 * 15).view(15, 15) < R * 15 + C_
 for name, g in fields.items():
     print(f"{name:16s} sees {int((g[earlier] > 0).sum()):3d} of the {int(earlier.sum())} earlier pixels, "
@@ -405,7 +405,7 @@ ch06.check_sampling_passes(answer)
 # </details>
 #
 # **3.** The paper's Row LSTM has 7 layers with $k = 3$ on top of the $7\times7$ mask-A layer. How many pixels to its
-# left, in its own row, does an output see? (Measure it with `pixelrnn.receptive_field` if you like.)
+# left, in its own row, does an output see? (Measure it with `pixel.receptive_field` if you like.)
 
 # %%
 answer = ...  # a number

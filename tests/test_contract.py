@@ -1,6 +1,7 @@
 """One loop over every registered model: the shared contract of genlib.models.base."""
 import inspect
 import math
+import types
 
 import pytest
 import torch
@@ -85,6 +86,31 @@ def test_completion_keeps_known_pixels(cls):
     assert set(out.unique().tolist()) <= {0.0, 1.0}
 
 
+@pytest.mark.parametrize("cls", [c for c in models.REGISTRY.values() if issubclass(c, AutoregressiveModel)],
+                         ids=lambda c: c.__name__)
+def test_conditional_hook_agrees_with_the_one_pass_per_step_default(cls):
+    """A model's own `conditional` (cropped or cached) and the base's (the whole model once per step)
+    draw the same completions from the same random numbers. The order-agnostic NADE conditions on every
+    known pixel, not only the earlier ones, by design (tests/test_nade.py): here it samples, nothing known."""
+    shape = (3, 3, 3) if "levels" in cls.constructor_arguments() else (1, 3, 3)  # PixelRNN: colours too
+    model = make(cls, shape, random_ordering(9, 2))
+    gen = torch.Generator().manual_seed(1)
+    if model.pixel_kind == "real":
+        x = torch.rand(40, *shape, generator=gen)
+    else:
+        x = torch.bernoulli(torch.full((40, *shape), 0.5), generator=gen)
+    known = torch.rand(40, *shape, generator=gen) < (0.0 if cls is models.OrderAgnosticNADE else 0.3)
+    torch.manual_seed(5)
+    own = model.complete(x, known)
+    model.conditional = types.MethodType(AutoregressiveModel.conditional, model)  # the default, here only
+    torch.manual_seed(5)
+    default = model.complete(x, known)
+    if model.pixel_kind == "real":  # Gaussian draws: the two sums differ in the last float bits
+        assert torch.allclose(own, default, atol=1e-5)
+    else:
+        assert torch.equal(own, default)
+
+
 @pytest.mark.parametrize("cls", list(models.REGISTRY.values()), ids=lambda c: c.__name__)
 def test_save_load_round_trip(cls, tmp_path):
     model = make(cls, (cls.pixel_kind == "8bit" and 3 or 1, 4, 4))
@@ -106,3 +132,42 @@ def test_bad_input_is_a_clear_error(cls):
         model.log_prob(torch.full((2, *SHAPE), float("nan")))
     with pytest.raises(ValueError, match="batch"):
         model.log_prob(torch.zeros(SHAPE))
+
+
+def test_the_config_rule_is_checked():
+    """Constructor arguments are stored under their own names; a model that forgets one, or hides its
+    arguments behind **kwargs, is an error that names the problem."""
+    from genlib.models import IndependentBernoulli
+
+    class Forgetful(IndependentBernoulli):
+        def __init__(self, shape=(1, 2, 2), alpha=1.0):
+            super().__init__(shape)
+
+    with pytest.raises(TypeError, match="'alpha'"):
+        Forgetful()
+    with pytest.raises(TypeError, match=r"\*\*kwargs"):
+        class Vague(IndependentBernoulli):
+            def __init__(self, shape=(1, 2, 2), **kwargs):
+                super().__init__(shape)
+
+    class Careful(Forgetful):  # a subclass that stores it: fine, and config rebuilds it
+        def __init__(self, shape=(1, 2, 2), alpha=1.0):
+            super().__init__(shape, alpha)
+            self.alpha = alpha
+
+    model = Careful(alpha=0.5)
+    assert model.config == {"shape": [1, 2, 2], "alpha": 0.5}
+    assert Careful(**model.config).config == model.config
+
+
+@pytest.mark.parametrize("cls", list(models.REGISTRY.values()), ids=lambda c: c.__name__)
+def test_pixel_kind_has_one_source(cls):
+    """pixel_kind on the class is the kind of the default model; PixelRNN models read it from levels."""
+    assert cls.pixel_kind == cls.pixel_kind_for() == make(cls, (1, 2, 2)).pixel_kind
+    if "levels" in cls.constructor_arguments():
+        model = cls((3, 2, 2), levels=256, hidden=6, out_hidden=6)
+        assert model.pixel_kind == cls.pixel_kind_for(levels=256) == "8bit" and cls.pixel_kind == "binary"
+        with pytest.raises(AttributeError, match="levels"):
+            model.pixel_kind = "binary"
+        with pytest.raises(ValueError, match="levels"):
+            cls.pixel_kind_for(levels=16)

@@ -90,22 +90,26 @@ def test_completion_follows_the_ordering_and_keeps_known_pixels():
     assert torch.equal(out[5:], (~expected_1).float().expand(5, -1))
 
 
-def test_fast_complete_agrees_with_the_generic_loop():
-    """FVSBN.complete (running logits) and AutoregressiveModel.complete (one forward per pixel)
-    draw the same images from the same random numbers."""
-    model = randomised(FVSBN((1, 4, 4), ordering=orderings.get("diagonal", 4, 4)))
-    x = torch.bernoulli(torch.full((50, 1, 4, 4), 0.5), generator=torch.Generator().manual_seed(1))
-    known = torch.rand(50, 1, 4, 4, generator=torch.Generator().manual_seed(2)) < 0.3
-    torch.manual_seed(5)
-    fast = model.complete(x, known)
-    torch.manual_seed(5)
-    slow = genlib.models.AutoregressiveModel.complete(model, x, known)
-    assert torch.equal(fast, slow)
+def test_setting_the_ordering_later_is_the_same_as_building_with_it():
+    """The steps are derived from model.ordering, so a new ordering changes what the model computes."""
+    built = randomised(FVSBN((1, 3, 3), ordering=orderings.get("spiral", 3, 3)))
+    later = FVSBN((1, 3, 3))
+    later.load_state_dict({k: v for k, v in built.state_dict().items() if k != "ordering"}, strict=False)
+    later.ordering = orderings.get("spiral", 3, 3)
+    x = all_binary_images((1, 3, 3))
+    assert torch.equal(later.ordering, built.ordering)
+    assert torch.equal(later.log_prob(x), built.log_prob(x))
+    torch.manual_seed(0)
+    a = later.sample(20)
+    torch.manual_seed(0)
+    assert torch.equal(a, built.sample(20))
+    with pytest.raises(ValueError, match="permutation"):
+        later.ordering = [0, 0, 1, 2, 3, 4, 5, 6, 7]
 
 
-def test_start_from_independent_is_the_independent_models_fit():
+def test_start_from_means_is_the_independent_models_fit():
     x = data.load("mnist5k", "train")[:500]
-    model = FVSBN(ordering=orderings.get("snake", 28, 28)).start_from_independent(x)
+    model = FVSBN(ordering=orderings.get("snake", 28, 28)).start_from_means(x)
     freq = (x.flatten(1).sum(0) + 1) / (500 + 2)
     assert torch.allclose(torch.sigmoid(model(x[:1])).flatten(), freq, atol=1e-6)
     assert train.evaluate(model, x) == pytest.approx(
@@ -115,7 +119,7 @@ def test_start_from_independent_is_the_independent_models_fit():
 def test_a_short_training_run_beats_the_independent_start():
     x = data.load("mnist5k", "train")[:600]
     xv = data.load("mnist5k", "val")[:200]
-    model = FVSBN(ordering=orderings.get("column", 28, 28)).start_from_independent(x)
+    model = FVSBN(ordering=orderings.get("column", 28, 28)).start_from_means(x)
     start = train.evaluate(model, xv)
     train.fit(model, x, xv, epochs=2, lr=0.02, batch_size=100, progress=False)
     assert train.evaluate(model, xv) < start - 20  # neighbours explain a lot: at least 20 nats better

@@ -154,7 +154,7 @@ def test_order_agnostic_loss_is_unbiased_for_the_mean_over_orderings():
 
 def test_training_lowers_the_nll_and_round_trips_through_save_load(tmp_path):
     x = data.load("mnist5k", "train")[::20]  # 200 digits of every class
-    model = NADE((1, 28, 28), hidden=16).init_bias(x)
+    model = NADE((1, 28, 28), hidden=16).start_from_means(x)
     before = train.evaluate(model, x)
     train.fit(model, x, None, epochs=2, lr=3e-3, batch_size=50, progress=False)
     after = train.evaluate(model, x)

@@ -7,7 +7,8 @@ import torch
 from genlib import cli, data
 from genlib.models import DiagonalBiLSTM, PixelCNN, RowLSTM, all_binary_images
 from genlib.models.masked import causal_mask, channel_groups
-from genlib.models.pixelrnn import receptive_field, skew, unskew
+from genlib.models.pixel import receptive_field
+from genlib.models.pixelrnn import skew, unskew
 
 MODELS = [RowLSTM, DiagonalBiLSTM, PixelCNN]
 SMALL = {"layers": 2, "hidden": 6, "out_hidden": 12}

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from genlib import checkpoint, data, models, orderings, viz
 from genlib.exercises import Verdict, check_function, check_number
-from genlib.models.base import check_ordering, check_shape
+from genlib.models.base import check_shape
+from genlib.orderings import check_ordering
 
 FAST = settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 sizes = st.integers(min_value=-2, max_value=9)

@@ -1,12 +1,21 @@
-"""Every model of the book, one contract (see `genlib.models.base`).
+"""Every model of the book, one contract (see `genlib.models.base`), one model family per file:
+
+    base.py          GenerativeModel, AutoregressiveModel: the contract, the one sampling loop (ch. 00)
+    independent.py   IndependentBernoulli (ch. 02)       markov.py   MarkovTable, AR(k) (ch. 03)
+    fvsbn.py         FVSBN (ch. 04)
+    nade.py          NADE, OrderAgnosticNADE; nade_kernel.py: NADE's fused fast path; rnade.py: RNADE (ch. 05)
+    masked.py        masked convolutions; pixel.py: PixelModel, the architecture the next two share  (ch. 06)
+    pixelrnn.py      RowLSTM, DiagonalBiLSTM             pixelcnn.py  PixelCNN  (ch. 06)
 
 `REGISTRY` maps the lower-case name the CLI uses to the class.
 """
-from .base import AutoregressiveModel, GenerativeModel, all_binary_images, check_ordering
+from .base import AutoregressiveModel, GenerativeModel, all_binary_images
 from .independent import IndependentBernoulli
 from .markov import MarkovTable
 from .fvsbn import FVSBN
-from .pixelrnn import DiagonalBiLSTM, PixelCNN, RowLSTM
+from .pixel import PixelModel
+from .pixelrnn import DiagonalBiLSTM, RowLSTM
+from .pixelcnn import PixelCNN
 from .nade import NADE, OrderAgnosticNADE
 from .rnade import RNADE
 
@@ -34,5 +43,6 @@ def get(name: str):
     raise ValueError(f"unknown model {name!r}; known models: {', '.join(sorted(REGISTRY))}")
 
 
-__all__ = ["GenerativeModel", "AutoregressiveModel", "IndependentBernoulli", "MarkovTable", "FVSBN", "RowLSTM", "DiagonalBiLSTM", "PixelCNN", "NADE", "OrderAgnosticNADE", "RNADE", "REGISTRY", "get",
-           "all_binary_images", "check_ordering"]
+__all__ = ["GenerativeModel", "AutoregressiveModel", "PixelModel", "IndependentBernoulli", "MarkovTable",
+           "FVSBN", "RowLSTM", "DiagonalBiLSTM", "PixelCNN", "NADE", "OrderAgnosticNADE", "RNADE", "REGISTRY",
+           "get", "all_binary_images"]

@@ -8,21 +8,26 @@
     model.complete(x, known)                     # fill in the pixels where known is False
 
 Autoregressive models also take `ordering=`: a permutation where ordering[j] is the
-row-major index of the j-th pixel generated. The slow but obviously correct
-sampling loop below follows that ordering; models may override it with a faster one.
+row-major index of the j-th pixel generated. One sampling loop, `AutoregressiveModel.complete`,
+follows that ordering for every model; a model may make each step cheaper (`conditional`).
+
+The config rule: every argument of a model's constructor is stored as an attribute of the same
+name (`self.hidden = hidden`), so `model.config` lists them and `type(model)(**model.config)`
+rebuilds the model (this is how genlib.save / genlib.load work). It is checked: a constructor
+that takes *args or **kwargs is an error when the class is defined, and a constructor that
+leaves an argument unstored is an error, naming it, when the model is built.
 """
 from __future__ import annotations
 
+import functools
 import inspect
-import math
 import operator
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-PIXEL_KINDS = ("binary", "8bit", "real")
-
+from ..orderings import check_ordering, rank
 
 def check_shape(shape) -> tuple[int, int, int]:
     """Validate an image shape (C, H, W) and return it as a tuple of ints."""
@@ -39,22 +44,59 @@ def check_shape(shape) -> tuple[int, int, int]:
 
 
 class GenerativeModel(nn.Module):
-    """Base class: input checks, log_prob from the conditionals, config for save/load."""
+    """Base class: input checks, log_prob from the conditionals, config for save/load.
 
-    pixel_kind = "binary"
+    Constructor arguments are stored as attributes with the same names (the config rule above).
+    """
+
+    pixel_kind = "binary"  # what pixels the model takes: "binary", "8bit" or "real"
 
     def __init__(self, shape):
         super().__init__()
         self.shape = check_shape(shape)
 
     # --- configuration, so genlib.save/load can rebuild the model -----------------
+    def __init_subclass__(cls, **kwargs):
+        """The config rule, when a model class is defined: named arguments only; checked after building."""
+        super().__init_subclass__(**kwargs)
+        for p in inspect.signature(cls.__init__).parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                stars = "*" if p.kind == p.VAR_POSITIONAL else "**"
+                raise TypeError(f"{cls.__name__}.__init__ takes {stars}{p.name}; a genlib model "
+                                f"names every constructor argument so that `config` can rebuild it")
+        if "__init__" in vars(cls):
+            init = cls.__init__
+
+            @functools.wraps(init)
+            def checked_init(self, *args, **kwargs):
+                init(self, *args, **kwargs)
+                if type(self).__init__ is checked_init:  # the outermost constructor has finished
+                    self.check_config()
+
+            cls.__init__ = checked_init
+
+    @classmethod
+    def constructor_arguments(cls) -> list[str]:
+        """The names of the constructor's arguments, as `config` stores them."""
+        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
+
+    def check_config(self) -> None:
+        """Raise a TypeError naming any constructor argument that the model did not store."""
+        for name in self.constructor_arguments():
+            if not hasattr(self, name):
+                raise TypeError(f"{type(self).__name__} does not store its constructor argument {name!r}: "
+                                f"add `self.{name} = {name}` to __init__ so `config` can rebuild the model")
+
+    @classmethod
+    def pixel_kind_for(cls, **hyperparameters) -> str:
+        """The pixel kind of cls(shape, **hyperparameters), known without building it."""
+        return cls.pixel_kind
+
     @property
     def config(self) -> dict:
         """The constructor arguments of this instance (saved in checkpoints)."""
         cfg = {}
-        for name in inspect.signature(type(self).__init__).parameters:
-            if name == "self":
-                continue
+        for name in self.constructor_arguments():
             value = getattr(self, name)
             if isinstance(value, torch.Tensor):
                 value = value.tolist()
@@ -63,7 +105,15 @@ class GenerativeModel(nn.Module):
 
     @property
     def num_pixels(self) -> int:
+        """n = H * W, the number of pixels of one image."""
         return self.shape[1] * self.shape[2]
+
+    @property
+    def device(self) -> torch.device:
+        """Where the model's parameters (or, without parameters, its buffers) live."""
+        for t in (*self.parameters(), *self.buffers()):
+            return t.device
+        return torch.device("cpu")
 
     @property
     def dim(self) -> int:
@@ -117,7 +167,7 @@ class GenerativeModel(nn.Module):
     def sample(self, n: int, device=None) -> torch.Tensor:
         """n images from the model, shape (n, C, H, W)."""
         n = check_count(n)
-        device = device or self._device()
+        device = device or self.device
         x = torch.zeros(n, *self.shape, device=device)
         if n == 0:
             return x
@@ -132,16 +182,31 @@ class GenerativeModel(nn.Module):
         """
         raise NotImplementedError
 
-    # --- helpers ----------------------------------------------------------------------
-    def _device(self) -> torch.device:
-        p = next(self.parameters(), None)
-        if p is None:
-            b = next(self.buffers(), None)
-            return b.device if b is not None else torch.device("cpu")
-        return p.device
+    @torch.no_grad()
+    def start_from_means(self, x, alpha: float = 1.0):
+        """Start every conditional at its pixel's mean in the images x, and return the model (chapter 02).
 
+        p_i = (number of images with x_i = 1 + alpha) / (N + 2 alpha), Laplace-smoothed by alpha; the
+        model's bias of pixel i becomes logit(p_i) (`set_pixel_logits`). For IndependentBernoulli that
+        is the maximum-likelihood fit itself; the other models start from it and learn the dependencies.
+        """
+        if self.pixel_kind != "binary":
+            raise ValueError(f"start_from_means is for binary pixels; {type(self).__name__} takes "
+                             f"{self.pixel_kind} pixels")
+        if not alpha >= 0:
+            raise ValueError(f"alpha is a pseudo-count (Laplace smoothing) and must be >= 0; got {alpha}")
+        x = self.check_input(x)
+        p = (x.sum(0) + alpha) / (x.shape[0] + 2 * alpha)              # (C, H, W)
+        self.set_pixel_logits(torch.logit(p))
+        return self
+
+    def set_pixel_logits(self, logits: torch.Tensor) -> None:
+        """The hook of start_from_means: put logits (C, H, W), one per pixel, into the model's biases."""
+        raise NotImplementedError(f"{type(self).__name__} has no per-pixel bias to start from the means")
+
+    # --- helpers ----------------------------------------------------------------------
     def _known_mask(self, known, batch: int) -> torch.Tensor:
-        known = torch.as_tensor(known, dtype=torch.bool, device=self._device())
+        known = torch.as_tensor(known, dtype=torch.bool, device=self.device)
         C, H, W = self.shape
         if tuple(known.shape) in {(H, W), (C, H, W), (batch, C, H, W)}:
             known = known.expand(batch, C, H, W)
@@ -150,13 +215,14 @@ class GenerativeModel(nn.Module):
                              f"images (B={batch}, {C}, {H}, {W}); got {tuple(known.shape)}")
         return known
 
-    def _draw(self, out_at: torch.Tensor) -> torch.Tensor:
-        """Draw pixel values from the conditional parameters of one pixel and channel."""
-        if self.pixel_kind == "binary":  # out_at: logits (B,)
-            return torch.bernoulli(torch.sigmoid(out_at.float()))
-        if self.pixel_kind == "8bit":  # out_at: logits (B, 256)
-            return torch.multinomial(torch.softmax(out_at.float(), -1), 1).squeeze(1).float()
-        raise NotImplementedError
+    def draw(self, params) -> torch.Tensor:
+        """Values (B,) drawn from the parameters of one conditional: logits (B,) for binary pixels,
+        (B, 256) for 8-bit ones. A model of real pixels defines its own."""
+        if self.pixel_kind == "binary":
+            return torch.bernoulli(torch.sigmoid(params.float()))
+        if self.pixel_kind == "8bit":
+            return torch.multinomial(torch.softmax(params.float(), -1), 1).squeeze(1).float()
+        raise NotImplementedError(f"{type(self).__name__} must define draw for {self.pixel_kind} pixels")
 
 
 def check_count(n) -> int:
@@ -172,64 +238,76 @@ def check_count(n) -> int:
     return n
 
 
-def check_ordering(ordering, num_pixels: int) -> torch.Tensor:
-    """Validate an ordering (a permutation of 0..num_pixels-1); default: raster order."""
-    if ordering is None:
-        return torch.arange(num_pixels)
-    try:
-        o = torch.as_tensor(ordering)
-    except Exception:
-        raise ValueError(f"ordering must be a permutation of 0..{num_pixels - 1}; got {ordering!r}") from None
-    if o.is_floating_point() or o.dim() != 1:
-        raise ValueError(f"ordering must be a 1-D sequence of integer pixel indices; got shape "
-                         f"{tuple(o.shape)}, dtype {o.dtype}")
-    o = o.long()
-    if o.numel() != num_pixels:
-        raise ValueError(f"ordering must list every one of the {num_pixels} pixels once; got "
-                         f"{o.numel()} entries")
-    if not torch.equal(torch.sort(o).values, torch.arange(num_pixels, device=o.device)):
-        missing = sorted(set(range(num_pixels)) - set(o.tolist()))[:5]
-        raise ValueError(f"ordering is not a permutation of 0..{num_pixels - 1}: pixels {missing} "
-                         f"are missing (and others repeat or are out of range)")
-    return o
-
-
 class AutoregressiveModel(GenerativeModel):
-    """An autoregressive model over pixels: p(x) = prod_j p(x_o[j] | x_o[<j]).
+    """An autoregressive model over pixels: p(x) = prod_d p(x_s[d] | x_s[<d]), s = steps().
 
     Pixels are generated in the order `self.ordering` (row-major indices); inside a pixel,
-    channels in order 0, 1, 2 (R, then G, then B).
+    channels in order 0, 1, 2 (R, then G, then B). `steps()` lists the D values in that order.
+
+    Sampling and completion are one loop, written once here (`complete`): for d = 0, 1, ..., D-1
+    it draws x_s[d] from `conditional(x, d, cache)`, the parameters of p(x_s[d] | x_s[<d]). That
+    method is the one hook a model may override: the default runs the whole model on x for every
+    step (obviously right, D forward passes); a model can crop the input to the rows it needs
+    (PixelModel) or keep running sums in `cache` (NADE, RNADE: O(H) per step instead of O(HD)).
     """
 
     def __init__(self, shape, ordering=None):
         super().__init__(shape)
         self.register_buffer("ordering", check_ordering(ordering, self.num_pixels))
 
+    def __setattr__(self, name, value):
+        """`model.ordering = o` is checked, moved to the model's device, and everything follows it."""
+        if name == "ordering" and "ordering" in self._buffers:
+            if "ordering" not in self.constructor_arguments():
+                raise ValueError(f"{type(self).__name__} generates pixels in raster order only; it takes "
+                                 f"no ordering")
+            value = check_ordering(value, self.num_pixels).to(self._buffers["ordering"].device)
+        super().__setattr__(name, value)
+
     @property
     def rank(self) -> torch.Tensor:
         """rank[i] = the generation step of pixel i (the inverse permutation of ordering)."""
-        from ..orderings import rank  # orderings imports this module: import here, not at the top
-
         return rank(self.ordering, self.shape[1], self.shape[2]).flatten()
+
+    def steps(self, ordering=None) -> torch.Tensor:
+        """steps[d] = flat index (channel, row, col) of the d-th value generated, (D,).
+
+        The pixels in `ordering` (default: self.ordering), channels 0..C-1 inside each pixel.
+        """
+        o = self.ordering
+        if ordering is not None:
+            o = check_ordering(ordering, self.num_pixels).to(o.device)
+        C, H, W = self.shape
+        return (o.unsqueeze(1) + H * W * torch.arange(C, device=o.device)).flatten()
 
     @torch.no_grad()
     def complete(self, x, known):
         x = self.check_input(x).clone()
-        known = self._known_mask(known, x.shape[0])
-        C, H, W = self.shape
+        known = self._known_mask(known, x.shape[0]).flatten(1)        # (B, D)
+        xf = x.view(x.shape[0], self.dim)                                 # (B, D), a view: writes go into x
+        steps = self.steps()
+        cache = {"steps": steps, "known": known}
         was_training = self.training
         self.eval()
-        for i in self.ordering.tolist():
-            r, c = divmod(i, W)
-            for ch in range(C):
-                todo = ~known[:, ch, r, c]
-                if not todo.any():
-                    continue
-                out = self(x)
-                at = out[:, ch, r, c] if self.pixel_kind == "binary" else out[:, :, ch, r, c]
-                x[:, ch, r, c] = torch.where(todo, self._draw(at), x[:, ch, r, c])
+        for d, s in enumerate(steps.tolist()):
+            todo = ~known[:, s]
+            if todo.any():
+                xf[:, s] = torch.where(todo, self.draw(self.conditional(x, d, cache)), xf[:, s])
         self.train(was_training)
         return x
+
+    def conditional(self, x, d: int, cache: dict):
+        """The parameters of p(x_s | the values generated before it), s = steps[d], for every image of x.
+
+        Binary pixels: logits (B,); others: the model's outputs at s, (B, P) (P = 256 logits, or
+        RNADE's 3K mixture parameters), what `draw` takes.
+        x: (B, C, H, W), its values at steps < d final. cache: one dict per call of `complete`,
+        holding "steps" and "known" (B, D); a model may keep its running sums there. Steps where
+        every image's value is known are skipped, so d grows but may jump.
+        """
+        s = int(cache["steps"][d])
+        out = self(x)
+        return out.flatten(1)[:, s] if self.pixel_kind == "binary" else out.flatten(2)[:, :, s]
 
 
 def all_binary_images(shape, device=None) -> torch.Tensor:
@@ -241,11 +319,3 @@ def all_binary_images(shape, device=None) -> torch.Tensor:
     idx = torch.arange(2 ** D, device=device)
     bits = (idx.unsqueeze(1) >> torch.arange(D - 1, -1, -1, device=device)) & 1
     return bits.float().view(-1, C, H, W)
-
-
-def logsumexp_total(log_probs: torch.Tensor) -> float:
-    """log of the total probability, sum_x p(x), from log p(x) of every image."""
-    return torch.logsumexp(log_probs.double(), 0).item()
-
-
-LOG2 = math.log(2)

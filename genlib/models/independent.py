@@ -24,13 +24,9 @@ class IndependentBernoulli(GenerativeModel):
         x = self.check_input(x)
         return self.logits.expand_as(x)  # (B, C, H, W): the same conditional for every image
 
-    @torch.no_grad()
-    def fit_closed_form(self, x, alpha: float = 1.0):
-        """The maximum-likelihood fit: theta_i = logit(mean of pixel i), Laplace-smoothed by alpha."""
-        x = self.check_input(x)
-        p = (x.sum(0) + alpha) / (x.shape[0] + 2 * alpha)
-        self.logits.copy_(torch.logit(p))
-        return self
+    def set_pixel_logits(self, logits):
+        """theta = logits: with `start_from_means(x)` the maximum-likelihood fit in closed form."""
+        self.logits.copy_(logits)
 
     @torch.no_grad()
     def sample(self, n: int, device=None):

@@ -102,16 +102,8 @@ class MarkovTable(AutoregressiveModel):
         self.logits.copy_(torch.logit(p).clamp(-LOGIT_MAX, LOGIT_MAX).to(self.logits.dtype))
         return self
 
-    @torch.no_grad()
-    def complete(self, x, known):
-        """Fill the unknown pixels step by step; each step is one table look-up per image (O(n k))."""
-        x = self.check_input(x).clone()
-        known = self._known_mask(known, x.shape[0]).flatten(1)[:, self.ordering]  # (B, n)
-        xo = x.flatten(1)[:, self.ordering]
-        for j in range(self.num_pixels):
-            ctx = (xo[:, max(0, j - self.k):j].long() * self.powers[max(0, self.k - j):]).sum(1)
-            drawn = torch.bernoulli(torch.sigmoid(self.logits[self.offset[j] + ctx]))
-            xo[:, j] = torch.where(known[:, j], xo[:, j], drawn)
-        out = torch.empty_like(xo)
-        out[:, self.ordering] = xo
-        return out.view_as(x)
+    def conditional(self, x, j, cache):
+        """The logit of step j: one table look-up per image, the row named by the k values before it."""
+        previous = x.flatten(1)[:, cache["steps"][max(0, j - self.k):j]]         # (B, min(j, k))
+        ctx = (previous.long() * self.powers[max(0, self.k - j):]).sum(1)
+        return self.logits[self.offset[j] + ctx]

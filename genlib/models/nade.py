@@ -5,9 +5,10 @@
     model.log_prob(x, ordering=orderings.get("spiral", 28, 28))
 
 Three implementations of the same D conditionals, so the chapter and the tests can compare them:
-`NADE.forward` (all conditionals at once, O(HD), no Python loop over pixels), `naive_logits`
-(the formula as written, one matrix product per conditional, O(HD^2)) and `loop_logits`
-(the O(HD) recurrence a <- a + W[o[d]] x_o[d], one Python step per pixel).
+`naive_logits` (the formula as written, one matrix product per conditional, O(HD^2)), `loop_logits`
+(the O(HD) recurrence a <- a + W[o[d]] x_o[d], one Python step per pixel) and `NADE.forward`
+(all conditionals at once, O(HD), no Python loop over pixels: the fused kernel of
+genlib/models/nade_kernel.py). Here H is the number of hidden units and D the number of pixels.
 """
 from __future__ import annotations
 
@@ -17,80 +18,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .base import AutoregressiveModel, check_ordering
-
-
-def _block(device, hidden) -> tuple[int, int]:
-    """(images, pixels) handled at once by the shared-weight kernel.
-
-    On a CPU, blocks of about 16 x 16 x 500 activations stay inside the cache (measured in
-    benchmarks/nade_variants.py); on a GPU one block of 64 pixels for the whole batch is fastest.
-    """
-    return (max(16, (1 << 17) // (16 * hidden)), 16) if device.type == "cpu" else (1 << 16, 64)
-
-
-def _block_activations(xT, W, C, S, s, e):
-    """a[d] = C[d] + S + sum_{s<=j<d} x[j] W[j] for the steps d = s..e-1: (K, B, H); and S after e."""
-    K, (B, H) = e - s, S.shape
-    a = torch.empty(K, B, H, dtype=S.dtype, device=S.device)
-    a[0] = S
-    if K > 1:
-        torch.mul(xT[s:e - 1, :, None], W[s:e - 1, None, :], out=a[1:])
-    torch.cumsum(a, 0, out=a)                               # the shared-weight trick: a running sum
-    S_next = a[-1] + xT[e - 1, :, None] * W[e - 1]
-    return a.add_(C[s:e, None, :]), S_next
-
-
-class SharedWeightLogits(torch.autograd.Function):
-    """logits[b, d] = bias[d] + V[d] . sigmoid(C[d] + sum_{j<d} x[b, j] W[j]) for every step d.
-
-    x (B, D) in generation order; W, C, V (D, H); bias (D,). O(B D H) time, and memory O(B H)
-    per block instead of O(B D H): the forward pass keeps only the running sum at the start of
-    each block, and the backward pass recomputes the block's activations from it.
-    """
-
-    @staticmethod
-    @torch.amp.custom_fwd(device_type="cuda", cast_inputs=torch.float32)
-    def forward(ctx, x, W, C, V, bias, K):
-        xT = x.t().contiguous()                             # (D, B)
-        D, B = xT.shape
-        out = torch.empty(D, B, dtype=W.dtype, device=W.device)
-        S = torch.zeros(B, W.shape[1], dtype=W.dtype, device=W.device)
-        starts = []
-        for s in range(0, D, K):
-            e = min(s + K, D)
-            starts.append(S)
-            a, S = _block_activations(xT, W, C, S, s, e)
-            torch.bmm(a.sigmoid_(), V[s:e, :, None], out=out[s:e, :, None])
-        ctx.save_for_backward(xT, W, C, V, torch.stack(starts))
-        ctx.K = K
-        return out.t() + bias
-
-    @staticmethod
-    @torch.amp.custom_bwd(device_type="cuda")
-    def backward(ctx, g):
-        xT, W, C, V, starts = ctx.saved_tensors
-        K, (D, B) = ctx.K, xT.shape
-        gT = g.t().contiguous()                             # (D, B)
-        dW, dC, dV = torch.empty_like(W), torch.empty_like(W), torch.empty_like(V)
-        dx = torch.empty_like(xT) if ctx.needs_input_grad[0] else None
-        R = torch.zeros_like(starts[0])                     # sum of dL/da over the steps after the block
-        for i in reversed(range(len(starts))):
-            s = i * K
-            e = min(s + K, D)
-            a, _ = _block_activations(xT, W, C, starts[i], s, e)
-            h = a.sigmoid_()                                # (K, B, H)
-            torch.bmm(gT[s:e, None, :], h, out=dV[s:e, None, :])
-            da = h * (1 - h) * (gT[s:e, :, None] * V[s:e, None, :])
-            dC[s:e] = da.sum(1)
-            later = da.flip(0).cumsum(0).flip(0)            # sum over steps >= d inside the block
-            R_next = R + later[0]
-            later.sub_(da).add_(R)                          # sum over steps > d: what x[d] W[d] feeds
-            torch.bmm(xT[s:e, None, :], later, out=dW[s:e, None, :])
-            if dx is not None:
-                dx[s:e] = torch.bmm(later, W[s:e, :, None]).squeeze(2)
-            R = R_next
-        return (dx.t() if dx is not None else None), dW, dC, dV, g.sum(0), None
+from . import nade_kernel
+from .base import AutoregressiveModel
 
 
 class NADE(AutoregressiveModel):
@@ -115,31 +44,25 @@ class NADE(AutoregressiveModel):
         self.V = nn.Parameter(torch.randn(D, hidden) / math.sqrt(hidden))  # hidden -> logit, row per pixel
         self.b = nn.Parameter(torch.zeros(D))
 
-    @torch.no_grad()
-    def init_bias(self, x):
-        """Start every conditional at its pixel's mean: b = logit(mean of x), as in chapter 00."""
-        self.b.copy_(torch.logit(self.check_input(x).float().mean(0).flatten().clamp(0.01, 0.99)))
-        return self
-
-    def steps(self, ordering=None) -> torch.Tensor:
-        """steps[d] = flat index (channel, row, col) of the d-th value generated."""
-        o = self.ordering if ordering is None else check_ordering(ordering, self.num_pixels).to(self.b.device)
-        C, H, W = self.shape
-        return (o.unsqueeze(1) + H * W * torch.arange(C, device=o.device)).flatten()
+    def set_pixel_logits(self, logits):
+        """b = logits (the hook of `start_from_means`): every conditional starts near its pixel's mean."""
+        self.b.copy_(logits.flatten())
 
     def step_bias(self, steps) -> torch.Tensor:
-        """C[d]: what h_d adds to the data term, (D, H). For NADE just c at every step."""
+        """The hidden bias of every step, (D, H): h_d = sigmoid(step_bias[d] + ...). NADE: c at every step."""
         return self.c.expand(len(steps), -1)
 
     def logits_in_order(self, x_o, steps) -> torch.Tensor:
-        """The logit of every step, (B, D), from x_o (B, D) in generation order, O(HD) per image."""
-        n, K = _block(x_o.device, self.hidden)
-        W, C, V, b = self.W[steps], self.step_bias(steps), self.V[steps], self.b[steps]
-        chunks = [SharedWeightLogits.apply(x_o[i:i + n], W, C, V, b, K) for i in range(0, len(x_o), n)]
-        return torch.cat(chunks) if chunks else x_o.new_zeros(x_o.shape)  # an empty batch has no logits
+        """The logit of every step, (B, D), from x_o (B, D) in generation order, O(HD) per image.
+
+        The same numbers as `naive_logits` (the formula as written), computed by the fused kernel
+        of genlib/models/nade_kernel.py.
+        """
+        c_steps = self.step_bias(steps)                                   # (D, H)
+        return nade_kernel.shared_weight_logits(x_o, self.W[steps], c_steps, self.V[steps], self.b[steps])
 
     def forward(self, x, ordering=None):
-        """The logit of every pixel's conditional, in image layout (B, C, H, W)."""
+        """The logit of every pixel's conditional, in image layout (B, *shape)."""
         x = self.check_input(x)
         steps = self.steps(ordering)
         logits_o = self.logits_in_order(x.flatten(1)[:, steps], steps)   # (B, D)
@@ -158,24 +81,40 @@ class NADE(AutoregressiveModel):
         x = self.check_input(x)
         return torch.sigmoid(self.c + x.flatten(1) @ self.W)
 
-    @torch.no_grad()
-    def complete(self, x, known):
-        """Fill in the unknown pixels in the model's ordering, O(HD) per image.
+    def conditional(self, x, d, cache):
+        """The logit of step d, b_s + V_s . sigmoid(c_d + a), from a running sum a = sum_{j<d} x_s[j] W[s[j]]
+        kept in `cache`: sampling costs O(HD) per image, not O(HD^2)."""
+        s = cache["steps"][d]
+        if "c_steps" not in cache:
+            cache["c_steps"] = self.step_bias(cache["steps"])
+        a = running_sum(x, d, cache, self.W)
+        return self.b[s] + torch.sigmoid(cache["c_steps"][d] + a) @ self.V[s]
 
-        A running activation a = c + sum of W[o[j]] x_o[j] over the steps so far; each step
-        draws (or keeps) x_o[d] from sigmoid(b + V h) and then adds its row of W.
-        """
-        x = self.check_input(x).clone()
-        known = self._known_mask(known, x.shape[0]).flatten(1)
-        xf = x.view(x.shape[0], self.dim)                          # (B, D), a view: writes go into x
-        steps = self.steps()
-        C = self.step_bias(steps)
-        S = torch.zeros(x.shape[0], self.hidden, device=x.device)
-        for d, i in enumerate(steps.tolist()):
-            p = torch.sigmoid(self.b[i] + torch.sigmoid(C[d] + S) @ self.V[i])
-            xf[:, i] = torch.where(known[:, i], xf[:, i], torch.bernoulli(p))
-            S += xf[:, i:i + 1] * self.W[i]
-        return x
+
+def naive_logits(model: NADE, x, ordering=None) -> torch.Tensor:
+    """The formula as written: h_d = sigmoid(c_d + W[o[<d]]^T x_o[<d]) for each d separately.
+
+    One (B, d) x (d, H) product per conditional: O(H D^2) per image. Returns (B, D) in order.
+    """
+    x = model.check_input(x)
+    steps = model.steps(ordering)
+    x_o, W, c_steps = x.flatten(1)[:, steps], model.W[steps], model.step_bias(steps)
+    out = [model.b[i] + torch.sigmoid(c_steps[d] + x_o[:, :d] @ W[:d]) @ model.V[i]
+           for d, i in enumerate(steps.tolist())]
+    return torch.stack(out, 1)
+
+
+def loop_logits(model: NADE, x, ordering=None) -> torch.Tensor:
+    """The O(HD) recurrence a <- a + W[o[d]] x_o[d], one Python step per pixel. Returns (B, D) in order."""
+    x = model.check_input(x)
+    steps = model.steps(ordering)
+    x_o, c_steps = x.flatten(1)[:, steps], model.step_bias(steps)
+    W, V, b = model.W[steps].unbind(0), model.V[steps].unbind(0), model.b[steps].unbind(0)
+    S, out = torch.zeros(x.shape[0], model.hidden, device=x.device), []
+    for d, x_d in enumerate(x_o.unbind(1)):
+        out.append(b[d] + torch.sigmoid(c_steps[d] + S) @ V[d])
+        S = S + x_d.unsqueeze(1) * W[d]
+    return torch.stack(out, 1)
 
 
 class OrderAgnosticNADE(NADE):
@@ -186,7 +125,7 @@ class OrderAgnosticNADE(NADE):
     Trained on a random ordering and a random prefix length per image (`order_agnostic_loss`),
     it is a NADE for *every* ordering at once: set `model.ordering` or pass `ordering=`.
     Under one ordering the mask grows one pixel per step, so U folds into a per-step bias
-    C[d] = c + sum_{j<d} U[o[j]] and log p(x | o) still costs O(HD). Parameters: 3DH + D + H.
+    c_d = c + sum_{j<d} U[o[j]] and log p(x | o) still costs O(HD). Parameters: 3DH + D + H.
     """
 
     def __init__(self, shape=(1, 28, 28), hidden: int = 500, ordering=None):
@@ -217,52 +156,38 @@ class OrderAgnosticNADE(NADE):
         return self.order_agnostic_loss(x) if self.training else -self.log_prob(x).mean()
 
     def log_prob_ensemble(self, x, orderings) -> torch.Tensor:
-        """log (1/K sum_k p(x | o_k)): the mixture of K orderings, itself a normalized model, (B,)."""
+        """log (1/K sum_k p(x | o_k)): a mixture of K components, one per ordering, itself normalized, (B,)."""
         lp = torch.stack([self.log_prob(x, o) for o in orderings])  # (K, B)
         return torch.logsumexp(lp, 0) - math.log(len(orderings))
 
-    @torch.no_grad()
-    def complete(self, x, known):
-        """Condition on *all* known pixels at once (any set), then draw the rest in self.ordering."""
-        x = self.check_input(x).clone()
-        known = self._known_mask(known, x.shape[0]).flatten(1)
-        xf = x.view(x.shape[0], self.dim)
-        m = known.float()
-        a = self.c + (xf * m) @ self.W + m @ self.U                 # (B, H): every known pixel observed
-        for i in self.steps().tolist():
-            todo = ~known[:, i]
-            if not todo.any():
-                continue
-            p = torch.sigmoid(self.b[i] + torch.sigmoid(a) @ self.V[i])
-            xf[:, i] = torch.where(todo, torch.bernoulli(p), xf[:, i])
-            a += todo.float().unsqueeze(1) * (xf[:, i:i + 1] * self.W[i] + self.U[i])
-        return x
+    def conditional(self, x, d, cache):
+        """Completion conditions on *all* known pixels at once (any set, not only a prefix of the
+        ordering); each pixel drawn since the last step then joins the observed set."""
+        steps, known, xf = cache["steps"], cache["known"], x.flatten(1)
+        if "a" not in cache:
+            m = known.float()                                       # every known pixel observed
+            cache.update(a=self.c + (xf * m) @ self.W + m @ self.U, done=0)  # (B, H)
+        new = steps[cache["done"]:d]
+        drawn = (~known[:, new]).float()                            # (B, steps since the last call)
+        cache["a"] = cache["a"] + (xf[:, new] * drawn) @ self.W[new] + drawn @ self.U[new]
+        cache["done"] = d
+        s = steps[d]
+        return self.b[s] + torch.sigmoid(cache["a"]) @ self.V[s]
 
 
-def naive_logits(model: NADE, x, ordering=None) -> torch.Tensor:
-    """The formula as written: h_d = sigmoid(C[d] + W[o[<d]]^T x_o[<d]) for each d separately.
+def running_sum(x, d, cache, W) -> torch.Tensor:
+    """a = sum_{j<d} x_s[j] W[s[j]], (B, H), kept in `cache` between the steps of a completion.
 
-    One (B, d) x (d, H) product per conditional: O(H D^2) per image. Returns (B, D) in order.
+    Each call adds only the steps since the last call (one matrix product), so a whole
+    completion costs O(HD) per image. Shared by NADE and RNADE.
     """
-    x = model.check_input(x)
-    steps = model.steps(ordering)
-    x_o, W, C = x.flatten(1)[:, steps], model.W[steps], model.step_bias(steps)
-    out = [model.b[i] + torch.sigmoid(C[d] + x_o[:, :d] @ W[:d]) @ model.V[i]
-           for d, i in enumerate(steps.tolist())]
-    return torch.stack(out, 1)
-
-
-def loop_logits(model: NADE, x, ordering=None) -> torch.Tensor:
-    """The O(HD) recurrence a <- a + W[o[d]] x_o[d], one Python step per pixel. Returns (B, D) in order."""
-    x = model.check_input(x)
-    steps = model.steps(ordering)
-    x_o, C = x.flatten(1)[:, steps], model.step_bias(steps)
-    W, V, b = model.W[steps].unbind(0), model.V[steps].unbind(0), model.b[steps].unbind(0)
-    S, out = torch.zeros(x.shape[0], model.hidden, device=x.device), []
-    for d, x_d in enumerate(x_o.unbind(1)):
-        out.append(b[d] + torch.sigmoid(C[d] + S) @ V[d])
-        S = S + x_d.unsqueeze(1) * W[d]
-    return torch.stack(out, 1)
+    steps = cache["steps"]
+    if "a" not in cache:
+        cache.update(a=x.new_zeros(x.shape[0], W.shape[1]), done=0)
+    new = steps[cache["done"]:d]
+    cache["a"] = cache["a"] + x.flatten(1)[:, new] @ W[new]
+    cache["done"] = d
+    return cache["a"]
 
 
 def log_prob_from_logits(logits_o, x_o) -> torch.Tensor:

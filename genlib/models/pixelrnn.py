@@ -1,17 +1,13 @@
-"""PixelRNN: Row LSTM, Diagonal BiLSTM and PixelCNN (chapter 06).
+"""PixelRNN: Row LSTM and Diagonal BiLSTM (chapter 06).
 
 van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML.
-All three factorize an image of n pixels and C colours in raster order, colour by colour:
+Both models are a `PixelModel` (genlib/models/pixel.py: raster order, colour by colour, masked input
+and output layers) around a core of LSTM layers; they differ in what one LSTM step computes:
 
-    p(x) = prod_i p(x_i,R | x_<i) p(x_i,G | x_<i, x_i,R) p(x_i,B | x_<i, x_i,R, x_i,G)
+    Row LSTM          one row at a time: each pixel sees a triangle of rows above it
+    Diagonal BiLSTM   one diagonal at a time, in both directions: each pixel sees every previous pixel
 
-and share one architecture around a different core:
-
-    x -> 7x7 conv, mask A (2h maps) -> [core layer + residual] x layers -> ReLU, 1x1 conv B -> ReLU, 1x1 conv B
-    -> logits: sigmoid per channel (levels=2) or a 256-way softmax per channel (levels=256)
-
-Every conditional comes out of ONE forward pass (training is parallel over pixels), but
-sampling needs one forward pass per pixel and channel: n * C passes for one image.
+The models come first; their layers (RowLSTMLayer, DiagonalBiLSTMLayer) and skewing follow.
 """
 from __future__ import annotations
 
@@ -19,72 +15,49 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .base import AutoregressiveModel
 from .masked import MaskedConv2d, channel_groups
+from .pixel import PixelModel
 
 
-class _PixelModel(AutoregressiveModel):
-    """What the three models share: levels, the mask-A input layer, the output layers, sampling."""
+class RowLSTM(PixelModel):
+    """Row LSTM (chapter 06): each pixel sees a triangle of rows above it (and k//2 pixels to its left per layer).
 
-    pixel_kind = "binary"
+    p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  conditionals from one forward pass.
+    Cost of a pass: H sequential LSTM steps per layer, each O(B W h^2 k).
+    """
 
-    def __init__(self, shape, levels, hidden, out_hidden):
-        super().__init__(shape)  # raster order, the only order a masked convolution knows
-        if levels not in (2, 256):
-            raise ValueError(f"levels must be 2 (binary pixels, sigmoid outputs) or 256 (8-bit pixels, "
-                             f"a 256-way softmax per channel); got {levels!r}")
-        for name, value in (("hidden", hidden), ("out_hidden", out_hidden)):
-            if not isinstance(value, int) or value < self.shape[0]:
-                raise ValueError(f"{name} must be an int >= the number of channels {self.shape[0]} "
-                                 f"(each colour needs its own features); got {value!r}")
-        self.levels, self.hidden, self.out_hidden = levels, hidden, out_hidden
-        self.pixel_kind = "binary" if levels == 2 else "8bit"
-        C, K = self.shape[0], (1 if levels == 2 else 256)
-        self.input_layer = MaskedConv2d(C, 2 * hidden, 7, "A", C)  # 2h feature maps
-        self.output_layers = nn.Sequential(
-            nn.ReLU(), MaskedConv2d(2 * hidden, out_hidden, 1, "B", C),
-            nn.ReLU(), MaskedConv2d(out_hidden, C * K, 1, "B", C))  # channel k predicts colour k // K
+    def __init__(self, shape=(1, 28, 28), levels=2, layers=2, hidden=16, k=3, out_hidden=64):
+        super().__init__(shape, levels, hidden, out_hidden)
+        if not isinstance(k, int) or k < 3 or k % 2 == 0:
+            raise ValueError(f"k, the width of the row convolution, must be odd and >= 3; got {k!r}")
+        self.layers, self.k = layers, k
+        self.lstm_layers = nn.ModuleList(RowLSTMLayer(hidden, self.shape[0], k) for _ in range(layers))
 
     def core(self, h, x):
-        """The model's layers: features h (B, 2h, H, W) of the past -> features (B, 2h, H, W)."""
-        raise NotImplementedError
-
-    def forward(self, x):
-        """Logits of every conditional: (B, C, H, W) for levels=2, (B, 256, C, H, W) for levels=256."""
-        return self._logits(self.check_input(x))
-
-    def _logits(self, x):
-        x = x if self.levels == 2 else x / 127.5 - 1  # 8-bit pixels scaled to [-1, 1]
-        out = self.output_layers(self.core(self.input_layer(x), x))  # (B, C*K, H, W)
-        if self.levels == 2:
-            return out
-        B, _, H, W = out.shape
-        return out.view(B, self.shape[0], 256, H, W).transpose(1, 2)  # (B, 256, C, H, W)
-
-    @torch.no_grad()
-    def complete(self, x, known):
-        """Raster order, colour by colour: one forward pass per unknown pixel and channel.
-
-        The pass for row r only needs rows 0..r (the model is causal), so it runs on x[:, :, :r+1].
-        """
-        x = self.check_input(x).clone()
-        known = self._known_mask(known, x.shape[0])
-        C, H, W = self.shape
-        was_training = self.training
-        self.eval()
-        for r in range(H):
-            for c in range(W):
-                for ch in range(C):
-                    todo = ~known[:, ch, r, c]
-                    if not todo.any():
-                        continue
-                    out = self._logits(x[:, :, : r + 1])
-                    at = out[:, ch, r, c] if self.levels == 2 else out[:, :, ch, r, c]
-                    x[:, ch, r, c] = torch.where(todo, self._draw(at), x[:, ch, r, c])
-        self.train(was_training)
-        return x
+        for layer in self.lstm_layers:
+            h = layer(h)
+        return h
 
 
+class DiagonalBiLSTM(PixelModel):
+    """Diagonal BiLSTM (chapter 06): every conditional sees every previous pixel.
+
+    p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  conditionals from one forward pass.
+    Cost of a pass: 2 (W + H - 1) sequential LSTM steps per layer, each O(B H h^2).
+    """
+
+    def __init__(self, shape=(1, 28, 28), levels=2, layers=2, hidden=16, out_hidden=64):
+        super().__init__(shape, levels, hidden, out_hidden)
+        self.layers = layers
+        self.lstm_layers = nn.ModuleList(DiagonalBiLSTMLayer(hidden, self.shape[0]) for _ in range(layers))
+
+    def core(self, h, x):
+        for layer in self.lstm_layers:
+            h = layer(h, x)
+        return h
+
+
+# --- the layers -------------------------------------------------------------------------------
 def _lstm_step(gates, c):
     """One LSTM update from pre-activations (..., 4h) = [o, f, i, g] and the previous cell c (..., h)."""
     o, f, i, g = gates.chunk(4, -1)
@@ -97,7 +70,6 @@ def _gate_groups(hidden, colours):
     return channel_groups(hidden, colours).repeat(4)
 
 
-# --- Row LSTM ------------------------------------------------------------------------------
 class RowLSTMLayer(nn.Module):
     """Rows top to bottom; one LSTM step computes a whole row (for the whole batch).
 
@@ -127,27 +99,6 @@ class RowLSTMLayer(nn.Module):
         return x + self.up(torch.stack(rows, 1).permute(0, 3, 1, 2))  # residual connection
 
 
-class RowLSTM(_PixelModel):
-    """Row LSTM (chapter 06): each pixel sees a triangle of rows above it (and k//2 pixels to its left per layer).
-
-    p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  conditionals from one forward pass.
-    Cost of a pass: H sequential LSTM steps per layer, each O(B W h^2 k).
-    """
-
-    def __init__(self, shape=(1, 28, 28), levels=2, layers=2, hidden=16, k=3, out_hidden=64):
-        super().__init__(shape, levels, hidden, out_hidden)
-        if not isinstance(k, int) or k < 3 or k % 2 == 0:
-            raise ValueError(f"k, the width of the row convolution, must be odd and >= 3; got {k!r}")
-        self.layers, self.k = layers, k
-        self.lstm_layers = nn.ModuleList(RowLSTMLayer(hidden, self.shape[0], k) for _ in range(layers))
-
-    def core(self, h, x):
-        for layer in self.lstm_layers:
-            h = layer(h)
-        return h
-
-
-# --- Diagonal BiLSTM -------------------------------------------------------------------------
 def skew(x):
     """(B, F, H, W) -> (B, F, H, W + H - 1): row r shifted right by r, so diagonals become columns.
 
@@ -222,77 +173,3 @@ class DiagonalBiLSTMLayer(nn.Module):
         right = self.right_to_left(x.flip(3), pixels.flip(3)).flip(3)  # sees rows <= r, columns >= c
         right = F.pad(right, (0, 0, 1, 0))[:, :, :-1]                  # shifted down: rows < r, columns >= c
         return x + self.up(left + right)                               # residual connection
-
-
-class DiagonalBiLSTM(_PixelModel):
-    """Diagonal BiLSTM (chapter 06): every conditional sees every previous pixel.
-
-    p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  conditionals from one forward pass.
-    Cost of a pass: 2 (W + H - 1) sequential LSTM steps per layer, each O(B H h^2).
-    """
-
-    def __init__(self, shape=(1, 28, 28), levels=2, layers=2, hidden=16, out_hidden=64):
-        super().__init__(shape, levels, hidden, out_hidden)
-        self.layers = layers
-        self.lstm_layers = nn.ModuleList(DiagonalBiLSTMLayer(hidden, self.shape[0]) for _ in range(layers))
-
-    def core(self, h, x):
-        for layer in self.lstm_layers:
-            h = layer(h, x)
-        return h
-
-
-# --- PixelCNN -------------------------------------------------------------------------------
-class ResidualBlock(nn.Module):
-    """PixelCNN's residual block: ReLU, 1x1 (2h -> h), ReLU, masked 3x3 (h -> h), ReLU, 1x1 (h -> 2h), + x."""
-
-    def __init__(self, hidden, colours):
-        super().__init__()
-        self.net = nn.Sequential(
-            nn.ReLU(), MaskedConv2d(2 * hidden, hidden, 1, "B", colours),
-            nn.ReLU(), MaskedConv2d(hidden, hidden, 3, "B", colours),
-            nn.ReLU(), MaskedConv2d(hidden, 2 * hidden, 1, "B", colours))
-
-    def forward(self, x):
-        return x + self.net(x)
-
-
-class PixelCNN(_PixelModel):
-    """PixelCNN (chapter 06): masked 3x3 convolutions only, so every pixel is computed in parallel.
-
-    p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  but the receptive field grows by one pixel per
-    layer and misses a blind spot above and to the right.  Cost of a pass: O(B H W h^2 layers), no loop.
-    """
-
-    def __init__(self, shape=(1, 28, 28), levels=2, layers=6, hidden=32, out_hidden=64):
-        super().__init__(shape, levels, hidden, out_hidden)
-        self.layers = layers
-        self.blocks = nn.Sequential(*(ResidualBlock(hidden, self.shape[0]) for _ in range(layers)))
-
-    def core(self, h, x):
-        return self.blocks(h)
-
-
-# --- seeing the context ------------------------------------------------------------------------
-def receptive_field(model, r, c, channel=0, n=4, seed=0):
-    """|d output(r, c, channel) / d input|, summed over n random images: (C, H, W), zero = not seen.
-
-    For 8-bit models the output is a fixed random mix of the 256 logits.
-    """
-    C, H, W = model.shape
-    if not (0 <= r < H and 0 <= c < W and 0 <= channel < C):
-        raise ValueError(f"pixel ({r}, {c}) channel {channel} is outside images of shape {model.shape}")
-    g = torch.Generator().manual_seed(seed)
-    if model.pixel_kind == "binary":
-        x = torch.bernoulli(torch.full((n, C, H, W), 0.5), generator=g)
-    else:
-        x = torch.randint(0, 256, (n, C, H, W), generator=g).float()
-    x = x.to(model._device()).requires_grad_(True)
-    out = model._logits(x)
-    if model.pixel_kind == "binary":
-        target = out[:, channel, r, c].sum()
-    else:
-        mix = torch.randn(256, generator=g).to(out.device)
-        target = (out[:, :, channel, r, c] @ mix).sum()
-    (grad,) = torch.autograd.grad(target, x)
-    return grad.abs().sum(0).detach().cpu()  # (C, H, W)

@@ -12,7 +12,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .base import AutoregressiveModel, check_ordering
+from .base import AutoregressiveModel
+from .nade import running_sum
 
 LOG_SIGMA_MIN, LOG_SIGMA_MAX = -7.0, 2.0
 
@@ -58,11 +59,6 @@ class RNADE(AutoregressiveModel):
         b[:, 2] = math.log(0.3)
         self.b = nn.Parameter(b.view(D, 3 * K))
 
-    def steps(self, ordering=None):
-        o = self.ordering if ordering is None else check_ordering(ordering, self.num_pixels).to(self.b.device)
-        C, H, W = self.shape
-        return (o.unsqueeze(1) + H * W * torch.arange(C, device=o.device)).flatten()
-
     def _mixture(self, h, d):
         """Mixture parameters from hidden units h (..., H) at steps d: log alpha, mu, log sigma (..., K)."""
         out = torch.einsum("...h,...hk->...k", h, self.V[d]) + self.b[d]
@@ -70,7 +66,7 @@ class RNADE(AutoregressiveModel):
         return F.log_softmax(logit_alpha, -1), mu, log_sigma.clamp(LOG_SIGMA_MIN, LOG_SIGMA_MAX)
 
     def forward(self, x):
-        """Mixture parameters of every conditional, (B, 3K, C, H, W): log alpha, mu, log sigma."""
+        """Mixture parameters of every conditional, (B, 3K, *shape): log alpha, mu, log sigma."""
         x = self.check_input(x)
         steps = self.steps()
         x_o = x.flatten(1)[:, steps]                                      # (B, D)
@@ -83,9 +79,9 @@ class RNADE(AutoregressiveModel):
         return out.transpose(1, 2).reshape(x.shape[0], -1, *self.shape)
 
     def conditional_log_density(self, x) -> torch.Tensor:
-        """log p(x_i | pixels before i) for every pixel, in image layout (B, C, H, W)."""
+        """log p(x_i | pixels before i) for every pixel, in image layout (B, *shape)."""
         x = self.check_input(x)
-        log_alpha, mu, log_sigma = self(x).unflatten(1, (3, self.components)).unbind(1)  # (B, K, C, H, W)
+        log_alpha, mu, log_sigma = self(x).unflatten(1, (3, self.components)).unbind(1)  # (B, K, *shape)
         z = (x.unsqueeze(1) - mu) / log_sigma.exp()
         log_normal = -0.5 * z ** 2 - log_sigma - 0.5 * math.log(2 * math.pi)
         return torch.logsumexp(log_alpha + log_normal, 1)
@@ -94,17 +90,14 @@ class RNADE(AutoregressiveModel):
         """Exact log density log p(x) in nats, (B,)."""
         return self.conditional_log_density(x).flatten(1).sum(1)
 
-    @torch.no_grad()
-    def complete(self, x, known):
-        """Draw the unknown pixels in the model's ordering: pick a component, then a Gaussian. O(HD)."""
-        x = self.check_input(x).clone()
-        known = self._known_mask(known, x.shape[0]).flatten(1)
-        xf = x.view(x.shape[0], -1)
-        S = torch.zeros(x.shape[0], self.hidden, device=x.device)
-        for i in self.steps().tolist():
-            log_alpha, mu, log_sigma = self._mixture(torch.sigmoid(self.rho[i] * (self.c + S)), i)
-            k = torch.multinomial(log_alpha.exp(), 1)                     # (B, 1) component
-            draw = mu.gather(1, k) + log_sigma.gather(1, k).exp() * torch.randn_like(mu[:, :1])
-            xf[:, i] = torch.where(known[:, i], xf[:, i], draw.squeeze(1))
-            S += xf[:, i:i + 1] * self.W[i]
-        return x
+    def conditional(self, x, d, cache):
+        """The mixture of step d from the running sum of NADE (`running_sum`): O(H K) per step."""
+        s = cache["steps"][d]
+        h = torch.sigmoid(self.rho[s] * (self.c + running_sum(x, d, cache, self.W)))
+        return torch.cat(self._mixture(h, s), -1)                          # (B, 3K), as in forward
+
+    def draw(self, params):
+        """Pick a component k with probability alpha_k, then x ~ N(mu_k, sigma_k^2): (B,)."""
+        log_alpha, mu, log_sigma = params.chunk(3, -1)                     # each (B, K)
+        k = torch.multinomial(log_alpha.exp(), 1)                          # (B, 1)
+        return (mu.gather(1, k) + log_sigma.gather(1, k).exp() * torch.randn_like(mu[:, :1])).squeeze(1)
