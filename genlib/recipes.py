@@ -116,7 +116,7 @@ def reproduce(name: str, folder=None, resume: bool = False, device=None, progres
     seed_everything(r.seed)
     model = models.get(r.model)(tuple(x_train.shape[1:]), **r.hp)
     if r.start_from_means:
-        model.start_from_independent(x_train)
+        model.start_from_means(x_train)
     t0 = time.time()
     hist = train.fit(model, x_train, x_val, seed=r.seed, device=dev, checkpoint=str(weights) + ".state",
                      resume=resume, progress=progress, **r.fit)
