@@ -44,7 +44,7 @@ def test_each_rank_gets_a_disjoint_shard_of_the_same_size():
         shards = []
         for rank in range(world):
             g = torch.Generator().manual_seed(5)
-            shards.append(torch.cat(list(train._batches(n, 3, g, rank, world))))
+            shards.append(torch.cat(list(train.epoch_order(n, 5, 0, rank, world).split(3))))
         assert len({len(s) for s in shards}) == 1, "ranks must take the same number of steps"
         union = torch.cat(shards)
         assert len(union) == len(set(union.tolist())) == n - n % world
