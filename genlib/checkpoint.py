@@ -60,8 +60,8 @@ def load_payload(path, map_location="cpu") -> dict:
                          f"lists and dicts): {str(e).splitlines()[0][:200]}") from None
 
 
-def _check_types(cls, config: dict):
-    """Every key a constructor argument of cls; numbers where the default is a number; sizes bounded."""
+def check_config(cls, config: dict):
+    """A config (or --set hyperparameters) for cls, checked: Every key a constructor argument of cls; numbers where the default is a number; sizes bounded."""
     if not isinstance(config, dict):
         raise ValueError(f"a {cls.__name__} config must be a dict of constructor arguments; got {config!r}")
     params = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items() if k != "self"}
@@ -91,7 +91,7 @@ def build(cls, config: dict, state_dict: dict | None = None):
     """cls(**config), checked first: known keys and types, bounded sizes, and (where the model can be built
     on PyTorch's `meta` device, which allocates nothing) at most MAX_PARAMETERS parameters whose shapes
     match `state_dict`. Any problem is a ValueError naming it."""
-    _check_types(cls, config)
+    check_config(cls, config)
     try:
         with torch.device("meta"):
             probe = cls(**config)

@@ -111,7 +111,7 @@ def fit(model, train, val=None, *, epochs: int | None = 20, minutes: float | Non
                and schedule are stored in it, and resuming with different ones is a ValueError.
     ddp:       a genlib.distributed.Context: each rank trains on its shard, DDP averages the gradients
     """
-    _check_args(epochs, minutes, batch_size, lr, schedule, clip, patience, seed)
+    check_args(epochs, minutes, batch_size, lr, schedule, clip, patience, seed)
     _check_data(model, train, "training")
     if val is not None:
         _check_data(model, val, "validation")
@@ -239,7 +239,8 @@ class Progress:
         self.bar.close()
 
 
-def _check_args(epochs, minutes, batch_size, lr, schedule, clip, patience, seed):
+def check_args(epochs, minutes, batch_size, lr, schedule, clip, patience, seed):
+    """fit's settings, each checked with a message that names it (fit calls this before anything else)."""
     def number(x):
         return isinstance(x, (int, float)) and not isinstance(x, bool)
 

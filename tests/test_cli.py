@@ -11,7 +11,7 @@ def run(*args, cwd):
 
 
 def test_train_eval_sample(tmp_path):
-    r = run("train", "independent", "--epochs", "2", "--lr", "0.05", "--quiet", "--out", "m.pt", cwd=tmp_path)
+    r = run("train", "independent", "--data", "mnist5k", "--epochs", "2", "--lr", "0.05", "--quiet", "--out", "m.pt", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     r = run("eval", "m.pt", "--data", "mnist5k", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr

@@ -4,12 +4,17 @@ import socket
 import subprocess
 import sys
 
+from pathlib import Path
+
 import pytest
 import torch
 
 import genlib
 from genlib import data, distributed, train
 from genlib.models import IndependentBernoulli
+
+
+RANK_STATES_CLI = Path(__file__).parent / "helpers" / "rank_states_cli.py"  # also writes OUT.rankR per rank
 
 
 def free_port() -> int:
@@ -19,9 +24,10 @@ def free_port() -> int:
 
 
 def test_two_cpu_processes_end_with_identical_weights(tmp_path):
-    env = {**os.environ, distributed.RANK_STATES_ENV: "1", "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-           "--master_port", str(free_port()), "-m", "genlib", "train", "independent", "--device", "cpu",
+           "--master_port", str(free_port()), str(RANK_STATES_CLI), "train", "independent", "--device", "cpu",
+           "--data", "mnist5k",
            "--epochs", "3", "--lr", "0.05", "--quiet", "--out", "m.pt"]
     r = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
