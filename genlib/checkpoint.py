@@ -23,7 +23,7 @@ from .files import atomic_write_bytes
 FORMAT = "genlib-checkpoint"
 VERSION = 1
 MAX_PARAMETERS = 200_000_000  # 800 MB of float32: far above every model of the book
-MAX_SIZE = 100_000            # any one size in a config (hidden units, layers, image side)
+MAX_SIZE = 10_000              # any one size in a config (hidden units, layers, image side)
 
 
 def save_payload(payload: dict, path) -> Path:
