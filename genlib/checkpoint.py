@@ -61,7 +61,8 @@ def load_payload(path, map_location="cpu") -> dict:
 
 
 def check_config(cls, config: dict):
-    """A config (or --set hyperparameters) for cls, checked: Every key a constructor argument of cls; numbers where the default is a number; sizes bounded."""
+    """A config (or --set hyperparameters) for cls, checked: every key a constructor argument of cls,
+    numbers where the default is a number, every size at most MAX_SIZE."""
     if not isinstance(config, dict):
         raise ValueError(f"a {cls.__name__} config must be a dict of constructor arguments; got {config!r}")
     params = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items() if k != "self"}
@@ -83,8 +84,10 @@ def check_config(cls, config: dict):
             raise ValueError(f"{cls.__name__} setting {key} must be {kind} (like its default {default!r}); "
                              f"got {value!r}")
         numbers = value if isinstance(value, (list, tuple)) and key != "ordering" else [value]
-        if any(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) > MAX_SIZE for v in numbers):
-            raise ValueError(f"{cls.__name__} setting {key}={value!r} is too large (sizes up to {MAX_SIZE:,})")
+        sizes = [abs(v) for v in numbers if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if any(v > MAX_SIZE for v in sizes):
+            raise ValueError(f"{cls.__name__} setting {key}={value!r} is too large "
+                             f"(sizes up to {MAX_SIZE:,})")
 
 
 def build(cls, config: dict, state_dict: dict | None = None):

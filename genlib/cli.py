@@ -59,8 +59,8 @@ def train_model(model_name: str, out, *, data_name: str | None = None, hp: dict 
         hist = train.fit(model, x_train, x_val, device=dev, checkpoint=f"{out}.state", resume=resume,
                          progress=not quiet, ddp=ddp, **fit_kwargs)
         if x_val is not None and not math.isfinite(hist.best_val_nll):
-            raise ValueError(f"training ended without a finite validation NLL ({hist.stopped}); nothing saved. "
-                             f"Lower the learning rate or train longer")
+            raise ValueError(f"training ended without a finite validation NLL ({hist.stopped}); "
+                             f"nothing saved. Lower the learning rate or train longer")
         if main:
             checkpoint.save(model.cpu(), out, data=str(name), history=hist.__dict__, fit=fit_kwargs)
             print(f"trained {type(model).__name__} on {name}: {hist.epochs_run} epochs ({hist.stopped}), "
@@ -75,7 +75,8 @@ def _check_fit_kwargs(kw: dict) -> dict:
                                                              "resume", "progress", "ddp"}
     unknown = sorted(set(kw) - allowed)
     if unknown:
-        raise ValueError(f"unknown training setting(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}")
+        raise ValueError(f"unknown training setting(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(sorted(allowed))}")
     args = inspect.signature(train.fit).bind_partial(None, None, **kw)
     args.apply_defaults()
     a = args.arguments
@@ -110,7 +111,8 @@ def _device(text, verbose=True) -> torch.device:
     except (RuntimeError, TypeError):
         raise ValueError(f"unknown device {text!r}; use cpu, cuda, cuda:N or mps") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"--device {text}: this machine has no CUDA GPU that PyTorch can use; use --device cpu")
+        raise ValueError(f"--device {text}: this machine has no CUDA GPU that PyTorch can use; "
+                         f"use --device cpu")
     if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
         raise ValueError(f"--device {text}: there are {torch.cuda.device_count()} CUDA GPUs, numbered from 0")
     mps = getattr(torch.backends, "mps", None)
@@ -153,9 +155,9 @@ def _parse_set(pairs) -> dict:
 
 
 def cmd_train(args):
-    fit_kwargs = {k: v for k, v in {"epochs": args.epochs, "minutes": args.minutes, "batch_size": args.batch_size,
-                                    "lr": args.lr, "schedule": args.schedule, "seed": args.seed}.items()
-                  if v is not None}
+    given = {"epochs": args.epochs, "minutes": args.minutes, "batch_size": args.batch_size, "lr": args.lr,
+             "schedule": args.schedule, "seed": args.seed}
+    fit_kwargs = {k: v for k, v in given.items() if v is not None}
     if args.clip is not None:
         fit_kwargs["clip"] = None if args.clip == 0 else args.clip
     if args.epochs is None and args.minutes is None:
@@ -189,7 +191,8 @@ def cmd_eval(args):
     finite = math.isfinite(nll)
     if args.json:
         print(json.dumps({"nll_nats": nll if finite else None, "bits_per_dim": bpd if finite else None,
-                          "model": type(model).__name__, "data": str(name), "split": args.split, "n": len(x)}))
+                          "model": type(model).__name__, "data": str(name), "split": args.split,
+                          "n": len(x)}))
     else:
         print(f"{type(model).__name__} on {name}/{args.split} ({len(x)} images): "
               f"NLL {nll:.3f} nats per image, {bpd:.4f} bits per dimension")
@@ -222,7 +225,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("model", help=f"one of: {', '.join(sorted(models.REGISTRY))}")
     t.add_argument("--data", help="dataset name or .npz path (default: binarized_mnist for binary models, "
                                   "mnist5k_grey for 8-bit ones, digits8 for real-valued ones)")
-    t.add_argument("--epochs", type=int, help="passes over the data (default 20, or as many as --minutes allows)")
+    t.add_argument("--epochs", type=int,
+                   help="passes over the data (default 20, or as many as --minutes allows)")
     t.add_argument("--minutes", type=float, help="a time budget, checked after every batch")
     t.add_argument("--batch-size", type=int, default=128)
     t.add_argument("--lr", type=float, default=1e-3)
@@ -241,7 +245,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--data", help="dataset name or .npz path (default: the one the model was trained on)")
     e.add_argument("--split", default="test", help="train, val or test (default: test)")
     e.add_argument("--json", action="store_true")
-    s = sub.add_parser("sample", help="draw samples into an image grid (.png, .jpg, .pdf, .svg)", parents=[common])
+    s = sub.add_parser("sample", help="draw samples into an image grid (.png, .jpg, .pdf, .svg)",
+                       parents=[common])
     s.add_argument("path")
     s.add_argument("-n", type=int, default=64)
     s.add_argument("--seed", type=int, default=0)
@@ -261,7 +266,8 @@ def main(argv=None):
             raise
         known = isinstance(err, (ValueError, files.LockedError, FloatingPointError, OSError)) or \
             type(err).__name__ == "DownloadError"
-        text = str(err) if known else f"unexpected {type(err).__name__}: {err} (run with --debug to see where)"
+        text = str(err) if known else \
+            f"unexpected {type(err).__name__}: {err} (run with --debug to see where)"
         print(f"error: {text}", file=sys.stderr)
         return 2
     return 0

@@ -164,7 +164,8 @@ def _npz(path, split="train"):
                 splits = [k for k in f.files if k.startswith("x_")]
                 hint = (f"it has {', '.join(splits)} but no x_{split}" if splits else f"it has {f.files}")
                 raise LookupError(f"{path} has no array 'x_{split}' or 'x' ({hint}); save images with "
-                                  f"np.savez(path, x_train=..., x_val=..., x_test=...) or np.savez(path, x=...)")
+                                  f"np.savez(path, x_train=..., x_val=..., x_test=...) or "
+                                  f"np.savez(path, x=...)")
     except LookupError as e:
         raise ValueError(str(e)) from None
     except Exception as e:
@@ -183,8 +184,8 @@ def _npz(path, split="train"):
     if len(x) == 0:
         raise ValueError(f"{path}: the {split} split holds no images")
     if not np.isin(x, (0, 1)).all():
-        raise ValueError(f"{path}: the images must hold binary pixels in {{0, 1}}; got values up to {x.max()}. "
-                         f"Binarize them first with genlib.data.binarize")
+        raise ValueError(f"{path}: the images must hold binary pixels in {{0, 1}}; got values up to "
+                         f"{x.max()}. Binarize them first with genlib.data.binarize")
     if y is not None and len(y) != len(x):
         raise ValueError(f"{path}: {len(x)} images but {len(y)} labels in the {split} split")
     return x, y
@@ -193,8 +194,8 @@ def _npz(path, split="train"):
 def load(name="mnist5k", split="train", labels=False, device=None):
     """Images as a float tensor (N, C, H, W) (binary in {0, 1}; 8-bit and digits8 as grey levels).
 
-    name: a dataset name (see the module docstring) or the path of an .npz file (keys x_train / x_val / x_test,
-    or one key x split 80 / 10 / 10).
+    name: a dataset name (see the module docstring) or the path of an .npz file (keys x_train / x_val /
+    x_test, or one key x split 80 / 10 / 10).
     """
     if not isinstance(name, (str, Path)):
         raise ValueError(f"dataset must be a name or an .npz path; got {name!r}")

@@ -145,8 +145,9 @@ def fit(model, train, val=None, *, epochs: int | None = 20, minutes: float | Non
             if stats.steps < steps_per_epoch else ""
         hist.stopped = _why_stop(hist, val, patience, clock, epochs, partial)
         if checkpoint is not None and rank == 0:
-            ckpt.save_payload({"model": model.state_dict(), "optimizer": opt.state_dict(), "history": asdict(hist),
-                               "best_state": best, "rng": torch.get_rng_state(), "run": run}, checkpoint)
+            ckpt.save_payload({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                               "history": asdict(hist), "best_state": best, "rng": torch.get_rng_state(),
+                               "run": run}, checkpoint)
         bar.epoch_done(hist)
         epoch += 1
     bar.close()
@@ -158,7 +159,7 @@ def fit(model, train, val=None, *, epochs: int | None = 20, minutes: float | Non
 
 # --- the layers around train_epoch ---------------------------------------------------------------------
 def cosine(lr: float, step: int, total: int) -> float:
-    """The cosine schedule: lr at step 0, ~0 at step total - 1 (Loshchilov & Hutter 2017, without restarts)."""
+    """The cosine schedule: lr at step 0, ~0 at step total - 1 (Loshchilov & Hutter 2017, no restarts)."""
     return lr * 0.5 * (1 + math.cos(math.pi * min(step, total) / max(total, 1)))
 
 
@@ -210,7 +211,7 @@ class Clock:
         if self.minutes is None:
             return False
         late = self.elapsed() > 60 * self.minutes
-        return bool(distributed.from_rank0(float(late))) if self.world > 1 else late  # all ranks stop together
+        return bool(distributed.from_rank0(float(late))) if self.world > 1 else late  # all stop together
 
 
 class Progress:
@@ -220,8 +221,9 @@ class Progress:
         self.by_time = epochs is None
         total = round(60 * minutes) if self.by_time else epochs
         fmt = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} s, {remaining} left{postfix}"
-        self.bar = tqdm(total=total, initial=min(round(hist.seconds), total) if self.by_time else hist.epochs_run,
-                        desc=name, disable=not enabled, bar_format=fmt if self.by_time else None)
+        initial = min(round(hist.seconds), total) if self.by_time else hist.epochs_run
+        self.bar = tqdm(total=total, initial=initial, desc=name, disable=not enabled,
+                        bar_format=fmt if self.by_time else None)
         self.minutes = minutes
 
     def tick(self, clock):
@@ -229,7 +231,8 @@ class Progress:
             self.bar.update(min(round(clock.elapsed()), self.bar.total) - self.bar.n)
 
     def epoch_done(self, hist):
-        left = {} if self.minutes is None else {"left": f"{max(0, 60 * self.minutes - hist.seconds) / 60:.1f} min"}
+        left = {} if self.minutes is None else \
+            {"left": f"{max(0, 60 * self.minutes - hist.seconds) / 60:.1f} min"}
         val = {"val": f"{hist.val_nll[-1]:.2f}"} if hist.val_nll else {}
         self.bar.set_postfix(epoch=hist.epochs_run, train=f"{hist.train_nll[-1]:.2f}", **val, **left)
         if not self.by_time:
@@ -257,7 +260,8 @@ def check_args(epochs, minutes, batch_size, lr, schedule, clip, patience, seed):
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}; got {schedule!r}")
     if schedule == "cosine" and epochs is None:
-        raise ValueError("the cosine schedule decays over `epochs`: give epochs (minutes alone is not enough)")
+        raise ValueError("the cosine schedule decays over `epochs`: give epochs (minutes alone is not "
+                         "enough)")
     if clip is not None and not (number(clip) and math.isfinite(clip) and clip >= 0):
         raise ValueError(f"clip must be None (no clipping) or a gradient norm > 0; got {clip!r}")
     if not (isinstance(patience, int) and patience >= 1) or not (isinstance(seed, int) and seed >= 0):

@@ -108,8 +108,8 @@ class GenerativeModel(nn.Module):
         if self.pixel_kind == "real" and x.numel() and not ((x > 0) & (x < 1)).all():
             binary = bool(((x == 0) | (x == 1)).all())
             raise ValueError(f"{type(self).__name__} models real pixel values in (0, 1); got "
-                             + ("binary pixels {0, 1}: use a model of binary images, or grey levels dequantized "
-                                "with genlib.models.rnade.dequantize" if binary else
+                             + ("binary pixels {0, 1}: use a model of binary images, or grey levels "
+                                "dequantized with genlib.models.rnade.dequantize" if binary else
                                 f"values in [{x.min().item():g}, {x.max().item():g}]; dequantize grey levels "
                                 f"with genlib.models.rnade.dequantize"))
         return x
