@@ -1,19 +1,141 @@
 """Command line: train, evaluate and sample any genlib model.
 
-    python -m genlib train independent --epochs 10 --out independent.pt
+    python -m genlib train nade --epochs 20 --out nade.pt              # on binarized MNIST (50,000 / 10,000)
+    python -m genlib train fvsbn --minutes 4 --out fvsbn.pt            # a time budget, checked every batch
     torchrun --nproc_per_node 2 -m genlib train independent --epochs 10 --out independent.pt   # DDP
-    python -m genlib eval independent.pt --data mnist5k [--json]
-    python -m genlib sample independent.pt -n 64 --out grid.png
+    python -m genlib eval nade.pt [--data binarized_mnist] [--split test] [--json]
+    python -m genlib sample nade.pt -n 64 --out grid.png
+
+Every bad input is one line `error: ...` that names the problem, and exit status 2 (--debug: the traceback).
+A training run holds a lock on OUT: a second run with the same --out is refused while the first goes on.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import inspect
 import json
+import math
+import os
 import sys
+from pathlib import Path
 
 import torch
 
-from . import checkpoint, data, device, distributed, models, seed_everything, train
+from . import checkpoint, data, distributed, files, models, seed_everything, train
+
+MAX_SAMPLES = 10_000  # one PNG grid
+DEFAULT_DATA = {"binary": "binarized_mnist", "8bit": "mnist5k_grey", "real": "digits8"}
+
+
+def train_model(model_name: str, out, *, data_name: str | None = None, hp: dict | None = None,
+                fit_kwargs: dict | None = None, resume: bool = False, device=None, quiet: bool = False,
+                ddp=None):
+    """Train model `model_name` (with hyperparameters hp) on `data_name` with train.fit(**fit_kwargs); save to
+    `out`. The command line's `train` and a recipe both call this. Returns (model, history).
+
+    Everything is checked before training starts (settings, output file, device, data); the run holds a
+    lock on `out`, writes its training state to OUT.state after every epoch (resume=True continues it),
+    and saves nothing unless it ends with a finite validation NLL.
+    """
+    cls = models.get(model_name)
+    hp, fit_kwargs = dict(hp or {}), dict(fit_kwargs or {})
+    if "shape" in hp:
+        raise ValueError("the image shape comes from the data; choose the data with --data, not --set shape=")
+    checkpoint.check_config(cls, hp)
+    fit_kwargs = _check_fit_kwargs(fit_kwargs)
+    out = _check_out(out)
+    dev = ddp.device if ddp is not None else _device(device, verbose=not quiet)
+    main = ddp is None or ddp.is_main
+    with files.exclusive(out) if main else contextlib.nullcontext():
+        if main:
+            files.remove_orphans(out)  # temporary files of a killed earlier run; no one else writes OUT now
+            files.remove_orphans(f"{out}.state")
+        kind = cls.pixel_kind_for(**hp)
+        name = data_name or DEFAULT_DATA[kind]
+        x_train = _load(name, "train", kind)
+        x_val = _load(name, "val", kind, missing_ok=True)
+        seed_everything(fit_kwargs.get("seed", 0))
+        model = checkpoint.build(cls, {"shape": tuple(x_train.shape[1:]), **hp})
+        hist = train.fit(model, x_train, x_val, device=dev, checkpoint=f"{out}.state", resume=resume,
+                         progress=not quiet, ddp=ddp, **fit_kwargs)
+        if x_val is not None and not math.isfinite(hist.best_val_nll):
+            raise ValueError(f"training ended without a finite validation NLL ({hist.stopped}); "
+                             f"nothing saved. Lower the learning rate or train longer")
+        if main:
+            checkpoint.save(model.cpu(), out, data=str(name), history=hist.__dict__, fit=fit_kwargs)
+            print(f"trained {type(model).__name__} on {name}: {hist.epochs_run} epochs ({hist.stopped}), "
+                      f"best val NLL {hist.best_val_nll:.3f} nats; saved {out}"
+                      + (f" ({ddp.world} processes)" if ddp is not None and ddp.world > 1 else ""))
+    return model, hist
+
+
+def _check_fit_kwargs(kw: dict) -> dict:
+    """The fit arguments a recipe or the command line gives, checked now (not after loading data)."""
+    allowed = set(inspect.signature(train.fit).parameters) - {"model", "train", "val", "device", "checkpoint",
+                                                             "resume", "progress", "ddp"}
+    unknown = sorted(set(kw) - allowed)
+    if unknown:
+        raise ValueError(f"unknown training setting(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(sorted(allowed))}")
+    args = inspect.signature(train.fit).bind_partial(None, None, **kw)
+    args.apply_defaults()
+    a = args.arguments
+    train.check_args(a["epochs"], a["minutes"], a["batch_size"], a["lr"], a["schedule"], a["clip"],
+                     a["patience"], a["seed"])
+    return kw
+
+
+def _check_out(out) -> Path:
+    """OUT must be a file we can write: not a folder, in a folder that exists or can be made."""
+    path = Path(out)
+    if str(out).strip() == "" or path.is_dir():
+        raise ValueError(f"--out {str(out)!r} is a folder; give a file name such as {path / 'model.pt'}")
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ValueError(f"--out {out}: {folder} is a file, not a folder; choose another path")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValueError(f"--out {out}: {'the file' if path.exists() else folder} is not writable here")
+    return path
+
+
+def _device(text, verbose=True) -> torch.device:
+    """--device: cpu, cuda, cuda:N or mps, if this machine has it; default: the best one here."""
+    if text is None:
+        from . import device
+
+        return device(verbose=verbose)
+    try:
+        dev = torch.device(text)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"unknown device {text!r}; use cpu, cuda, cuda:N or mps") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {text}: this machine has no CUDA GPU that PyTorch can use; "
+                         f"use --device cpu")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"--device {text}: there are {torch.cuda.device_count()} CUDA GPUs, numbered from 0")
+    mps = getattr(torch.backends, "mps", None)
+    if dev.type == "mps" and not (mps is not None and mps.is_available()):
+        raise ValueError(f"--device {text}: Apple MPS is not available here; use --device cpu")
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"--device {text}: genlib runs on cpu, cuda or mps")
+    return dev
+
+
+def _load(name, split, pixel_kind, missing_ok=False):
+    """data.load, plus: real-valued models see digits8 dequantized to (0, 1) (chapter 05)."""
+    try:
+        x = data.load(name, split)
+    except ValueError as e:
+        if missing_ok and "no validation split" in str(e):  # mnist, fashion_mnist: no early stopping
+            return None
+        raise
+    if pixel_kind == "real" and str(name) == "digits8":
+        from .models.rnade import dequantize
+        x = dequantize(x, levels=17, seed={"train": 0, "val": 1, "test": 2}[split])
+    return x
 
 
 def _parse_value(text):
@@ -23,53 +145,32 @@ def _parse_value(text):
         return text
 
 
-def _default_data(model_cls, hp=None):
-    kind = getattr(model_cls, "pixel_kind", "binary")
-    if (hp or {}).get("levels") == 256:  # --set levels=256: a PixelRNN of 8-bit pixels (chapter 06)
-        kind = "8bit"
-    return {"binary": "mnist5k", "8bit": "mnist5k_grey", "real": "digits8"}[kind]
-
-
-def _load(name, split, pixel_kind):
-    """data.load, plus: real-valued models see digits8 dequantized to (0, 1) (chapter 05)."""
-    x = data.load(name, split)
-    if pixel_kind == "real" and str(name) == "digits8":
-        from .models.rnade import dequantize
-        x = dequantize(x, levels=17, seed={"train": 0, "val": 1, "test": 2}[split])
-    return x
+def _parse_set(pairs) -> dict:
+    hp = {}
+    for kv in pairs:
+        key, sep, value = kv.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set takes KEY=VALUE, such as --set hidden=500; got {kv!r}")
+        hp[key.strip()] = _parse_value(value)
+    return hp
 
 
 def cmd_train(args):
-    cls = models.get(args.model)
-    hp = {k: _parse_value(v) for k, v in (kv.split("=", 1) for kv in args.set)}
-    name = args.data or _default_data(cls, hp)
-    x_train = _load(name, "train", cls.pixel_kind)
-    try:
-        x_val = _load(name, "val", cls.pixel_kind)
-    except ValueError:
-        x_val = None
-    shape = tuple(x_train.shape[1:])
-    seed_everything(args.seed)
-    model = cls(shape, **hp)
+    given = {"epochs": args.epochs, "minutes": args.minutes, "batch_size": args.batch_size, "lr": args.lr,
+             "schedule": args.schedule, "seed": args.seed}
+    fit_kwargs = {k: v for k, v in given.items() if v is not None}
+    if args.clip is not None:
+        fit_kwargs["clip"] = None if args.clip == 0 else args.clip
+    if args.epochs is None and args.minutes is None:
+        fit_kwargs["epochs"] = 20
+    elif args.epochs is None:
+        fit_kwargs["epochs"] = None  # as many as the time budget allows
+    if distributed.launched():
+        _device(args.device, verbose=False)  # a clear error before joining the process group
     ctx = distributed.init(args.device) if distributed.launched() else None  # under torchrun: DDP
-    if ctx is not None:
-        dev = ctx.device
-    else:
-        dev = torch.device(args.device) if args.device else device(verbose=not args.quiet)
-    epochs = args.epochs if args.epochs is not None else (10**6 if args.minutes else 20)
-    ddp = {} if ctx is None or ctx.world == 1 else {
-        "rank": ctx.rank, "world": ctx.world, "sync": lambda m: distributed.wrap(m, ctx)}
     try:
-        hist = train.fit(model, x_train, x_val, epochs=epochs, minutes=args.minutes,
-                         batch_size=args.batch_size, lr=args.lr, seed=args.seed, device=dev,
-                         checkpoint=args.out + ".state", resume=args.resume, progress=not args.quiet, **ddp)
-        if ctx is not None:
-            distributed.save_rank_state(model, args.out, ctx)
-        if ctx is None or ctx.is_main:  # one process writes the model and speaks
-            checkpoint.save(model.cpu(), args.out, data=str(name), history=hist.__dict__)
-            print(f"trained {type(model).__name__} on {name}: {hist.epochs_run} epochs ({hist.stopped}), "
-                  f"best val NLL {hist.best_val_nll:.3f} nats; saved {args.out}"
-                  + (f" ({ctx.world} processes)" if ctx is not None and ctx.world > 1 else ""))
+        train_model(args.model, args.out, data_name=args.data, hp=_parse_set(args.set), fit_kwargs=fit_kwargs,
+                    resume=args.resume, device=args.device, quiet=args.quiet, ddp=ctx)
         if ctx is not None:
             distributed.barrier()
     finally:
@@ -80,23 +181,34 @@ def cmd_train(args):
 def cmd_eval(args):
     model = checkpoint.load(args.path)
     # default: the data set the model was trained on (recorded by `train`), else one that fits its pixels
-    args.data = args.data or model.extra.get("data") or _default_data(model)
-    x = _load(args.data, args.split, model.pixel_kind)
+    recorded = model.extra.get("data")
+    name = args.data or (recorded if isinstance(recorded, str) else None) or DEFAULT_DATA[model.pixel_kind]
+    x = _load(name, args.split, model.pixel_kind)
     if tuple(x.shape[1:]) != model.shape:
-        raise ValueError(f"the model takes images of shape {model.shape}; {args.data} has {tuple(x.shape[1:])}")
+        raise ValueError(f"the model takes images of shape {model.shape}; {name} has {tuple(x.shape[1:])}")
+    model.check_data(x)
     nll = train.evaluate(model, x)
     bpd = train.bits_per_dim(nll, model.dim)
+    finite = math.isfinite(nll)
     if args.json:
-        print(json.dumps({"nll_nats": nll, "bits_per_dim": bpd, "model": type(model).__name__,
-                          "data": str(args.data), "split": args.split, "n": len(x)}))
+        print(json.dumps({"nll_nats": nll if finite else None, "bits_per_dim": bpd if finite else None,
+                          "model": type(model).__name__, "data": str(name), "split": args.split,
+                          "n": len(x)}))
     else:
-        print(f"{type(model).__name__} on {args.data}/{args.split} ({len(x)} images): "
+        print(f"{type(model).__name__} on {name}/{args.split} ({len(x)} images): "
               f"NLL {nll:.3f} nats per image, {bpd:.4f} bits per dimension")
+    if not finite:
+        raise ValueError(f"the NLL is {nll}: the model's weights hold NaN or infinite values; retrain it")
 
 
 def cmd_sample(args):
     from . import viz
 
+    if not 1 <= args.n <= MAX_SAMPLES:
+        raise ValueError(f"-n must be between 1 and {MAX_SAMPLES:,} (one image grid); got {args.n}")
+    if args.seed < 0:
+        raise ValueError(f"--seed must be >= 0; got {args.seed}")
+    viz.check_image_path(args.out)  # before drawing: an unknown extension wastes no sampling
     model = checkpoint.load(args.path)
     seed_everything(args.seed)
     x = model.sample(args.n)
@@ -104,38 +216,59 @@ def cmd_sample(args):
     print(f"wrote {args.n} samples to {args.out}")
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m genlib", description=__doc__,
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    p = argparse.ArgumentParser(prog="python -m genlib", description=__doc__, parents=[common],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    t = sub.add_parser("train", help="train a model and save it")
+    t = sub.add_parser("train", help="train a model and save it", parents=[common])
     t.add_argument("model", help=f"one of: {', '.join(sorted(models.REGISTRY))}")
-    t.add_argument("--data", help="dataset name or .npz path (default: mnist5k for binary models)")
-    t.add_argument("--epochs", type=int)
-    t.add_argument("--minutes", type=float)
+    t.add_argument("--data", help="dataset name or .npz path (default: binarized_mnist for binary models, "
+                                  "mnist5k_grey for 8-bit ones, digits8 for real-valued ones)")
+    t.add_argument("--epochs", type=int,
+                   help="passes over the data (default 20, or as many as --minutes allows)")
+    t.add_argument("--minutes", type=float, help="a time budget, checked after every batch")
     t.add_argument("--batch-size", type=int, default=128)
     t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--schedule", choices=train.SCHEDULES, help="learning rate: constant (default) or cosine")
+    t.add_argument("--clip", type=float, help="max gradient norm (default 1.0; 0: no clipping)")
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--device")
+    t.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best one here)")
     t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a hyperparameter of the model, e.g. --set hidden=500")
-    t.add_argument("--resume", action="store_true", help="continue from OUT.state if it exists")
+    t.add_argument("--resume", action="store_true",
+                   help="continue from OUT.state if it exists (same seed, data, batch size and lr)")
     t.add_argument("--quiet", action="store_true")
     t.add_argument("--out", required=True)
-    e = sub.add_parser("eval", help="NLL of a saved model on a dataset")
+    e = sub.add_parser("eval", help="NLL of a saved model on a dataset", parents=[common])
     e.add_argument("path")
     e.add_argument("--data", help="dataset name or .npz path (default: the one the model was trained on)")
-    e.add_argument("--split", default="test")
+    e.add_argument("--split", default="test", help="train, val or test (default: test)")
     e.add_argument("--json", action="store_true")
-    s = sub.add_parser("sample", help="draw samples into a PNG grid")
+    s = sub.add_parser("sample", help="draw samples into an image grid (.png, .jpg, .pdf, .svg)",
+                       parents=[common])
     s.add_argument("path")
     s.add_argument("-n", type=int, default=64)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", required=True)
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
     try:
         {"train": cmd_train, "eval": cmd_eval, "sample": cmd_sample}[args.cmd](args)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # every error is one clear message; --debug shows where it came from
+        if args.debug:
+            raise
+        known = isinstance(err, (ValueError, files.LockedError, FloatingPointError, OSError)) or \
+            type(err).__name__ == "DownloadError"
+        text = str(err) if known else \
+            f"unexpected {type(err).__name__}: {err} (run with --debug to see where)"
+        print(f"error: {text}", file=sys.stderr)
         return 2
     return 0

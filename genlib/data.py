@@ -7,7 +7,11 @@ Offline, shipped in data/:  binarized_mnist (the papers' benchmark: Larochelle &
 50,000 / 10,000 / 10,000), mnist5k (5,000 real MNIST digits with labels, binarized once; quick mode),
 digits8 (scikit-learn), coloured_digits (mnist5k painted in two colours per image, 8-bit RGB 14x14; genlib.colour).
 With internet (downloaded once, hash-checked, cached): mnist, fashion_mnist, cifar10.
-Any .npz file with key `x` (uint8, N x 784 or N x 28 x 28, values in {0, 1}) works as a name too.
+Any .npz file works as a name too: images uint8, N x 784, N x 28 x 28 or N x C x H x W, values in {0, 1},
+under the keys x_train / x_val / x_test (labels, optional: y_train / y_val / y_test), or under one key x
+(labels y) that genlib splits the same way every time: a permutation with seed 0, the last 10 % (at least
+one image) for test, the 10 % before it for val, the other 80 % for train. Validation never sees training
+images.
 """
 from __future__ import annotations
 
@@ -133,7 +137,22 @@ def _online(name, split):
     return x.reshape(-1, 1, 28, 28), labels
 
 
-def _npz(path):
+def _npz_split(n: int, split: str) -> np.ndarray:
+    """Which of n images form `split` of a one-array .npz: a fixed permutation (seed 0), the last 10 %
+    for test, the 10 % before for val (at least one image each), the rest for train; sorted."""
+    if n < 3:
+        raise ValueError(f"an .npz with one array 'x' is split into train / val / test, so it needs at least "
+                         f"3 images; it has {n}")
+    n_hold = max(1, n // 10)
+    idx = np.random.default_rng(0).permutation(n)
+    part = {"train": idx[:n - 2 * n_hold], "val": idx[n - 2 * n_hold:n - n_hold], "test": idx[n - n_hold:]}
+    return np.sort(part[split])
+
+
+def _npz(path, split="train"):
+    """Images (and labels) of one split of an .npz file: keys x_train / x_val / x_test (y_... for labels),
+    or one array x (and y) split deterministically by `_npz_split`."""
+    _check_split(split)
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"unknown dataset {str(path)!r}: not a file, and not one of the names "
@@ -143,35 +162,48 @@ def _npz(path):
         if not hasattr(f, "files"):
             raise TypeError("not an .npz archive")
         with f:
-            if "x" not in f.files:
-                raise ValueError(f"{path} has no array 'x' (it has {f.files}); save images with "
-                                 f"np.savez(path, x=images)")
-            x = f["x"]
-            y = f["y"] if "y" in f.files else None
-    except ValueError as e:
-        if "has no array" in str(e):
-            raise
-        raise ValueError(f"{path} is not a readable .npz file ({e})") from None
+            whole = f"x_{split}" not in f.files  # one array x for all three splits
+            if not whole:
+                x = f[f"x_{split}"]
+                y = f[f"y_{split}"] if f"y_{split}" in f.files else None
+            elif "x" in f.files:
+                x, y = f["x"], f["y"] if "y" in f.files else None
+            else:
+                splits = [k for k in f.files if k.startswith("x_")]
+                hint = (f"it has {', '.join(splits)} but no x_{split}" if splits else f"it has {f.files}")
+                raise LookupError(f"{path} has no array 'x_{split}' or 'x' ({hint}); save images with "
+                                  f"np.savez(path, x_train=..., x_val=..., x_test=...) or "
+                                  f"np.savez(path, x=...)")
+    except LookupError as e:
+        raise ValueError(str(e)) from None
     except Exception as e:
         raise ValueError(f"{path} is not a readable .npz file ({type(e).__name__}: {e})") from None
+    if whole:  # take this split's share
+        part = _npz_split(len(x), split)
+        x, y = x[part], (y[part] if y is not None else None)
     if x.dtype != np.uint8:
-        raise ValueError(f"{path}: 'x' must be uint8; got {x.dtype}")
+        raise ValueError(f"{path}: the images must be uint8; got {x.dtype}")
     if x.ndim == 2 and x.shape[1] == 784:
         x = x.reshape(-1, 28, 28)
     if x.ndim == 3:
         x = x[:, None]
     if x.ndim != 4:
-        raise ValueError(f"{path}: 'x' must be N x 784, N x 28 x 28 or N x C x H x W; got {x.shape}")
+        raise ValueError(f"{path}: the images must be N x 784, N x 28 x 28 or N x C x H x W; got {x.shape}")
+    if len(x) == 0:
+        raise ValueError(f"{path}: the {split} split holds no images")
     if not np.isin(x, (0, 1)).all():
-        raise ValueError(f"{path}: 'x' must hold binary pixels in {{0, 1}}; got values up to {x.max()}. "
-                         f"Binarize it first with genlib.data.binarize")
+        raise ValueError(f"{path}: the images must hold binary pixels in {{0, 1}}; got values up to "
+                         f"{x.max()}. Binarize them first with genlib.data.binarize")
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"{path}: {len(x)} images but {len(y)} labels in the {split} split")
     return x, y
 
 
 def load(name="mnist5k", split="train", labels=False, device=None):
     """Images as a float tensor (N, C, H, W) (binary in {0, 1}; 8-bit and digits8 as grey levels).
 
-    name: a dataset name (see the module docstring) or the path of an .npz file with key 'x'.
+    name: a dataset name (see the module docstring) or the path of an .npz file (keys x_train / x_val /
+    x_test, or one key x split 80 / 10 / 10).
     """
     if not isinstance(name, (str, Path)):
         raise ValueError(f"dataset must be a name or an .npz path; got {name!r}")
@@ -190,7 +222,7 @@ def load(name="mnist5k", split="train", labels=False, device=None):
         _check_split(split)
         x, y = _online(key, split)
     elif key.endswith(".npz") or Path(key).is_file():
-        x, y = _npz(key)
+        x, y = _npz(key, split)
     else:
         raise ValueError(f"unknown dataset {key!r}; known: {', '.join(OFFLINE + ONLINE)}, "
                          f"or the path of an .npz file with key 'x'")

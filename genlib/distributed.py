@@ -6,7 +6,7 @@
 torchrun starts one process per device and tells each its place through the environment:
 RANK (0..WORLD_SIZE-1), WORLD_SIZE, LOCAL_RANK (the GPU on this machine), MASTER_ADDR/PORT.
 Every epoch each rank trains on its shard of the same shuffled data, rank::WORLD_SIZE
-(`genlib.train.fit(rank=, world=)`); after each backward pass DDP averages the gradients, so every
+(`genlib.train.fit(ddp=context)`); after each backward pass DDP averages the gradients, so every
 rank takes the same optimizer step and holds the same weights. Rank 0 writes the checkpoints and
 shows the progress bar; decisions that must agree (early stopping, time budget) use rank 0's numbers.
 Backends: NCCL on CUDA, gloo on CPU.
@@ -19,9 +19,6 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 import torch.nn as nn
-
-RANK_STATES_ENV = "GENLIB_SAVE_RANK_STATES"
-
 
 @dataclass
 class Context:
@@ -100,15 +97,6 @@ def all_sum(*values: float) -> list[float]:
     t = _tensor(list(values))
     dist.all_reduce(t)
     return t.tolist()
-
-
-def save_rank_state(model, out: str, ctx: Context) -> str | None:
-    """With GENLIB_SAVE_RANK_STATES=1, every rank writes its final weights to OUT.rankR (for tests)."""
-    if os.environ.get(RANK_STATES_ENV, "") != "1":
-        return None
-    path = f"{out}.rank{ctx.rank}"
-    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, path)
-    return path
 
 
 def barrier():

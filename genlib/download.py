@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import pickle
 import tarfile
 from pathlib import Path
@@ -103,23 +104,29 @@ def fetch(name: str, *, base_url: str | None = None) -> dict[str, Path]:
         path = folder / fname
         if expected is None:
             raise DownloadError(f"no published SHA-256 is recorded for {fname}, so genlib will not use it")
-        if path.exists():
-            _check_cached(path, expected)
-        else:
+        bad = _set_aside_if_corrupted(path, expected)
+        if not path.exists():
             try:
                 _download(fname, expected, folder, mirrors)
             except requests.RequestException as err:
-                raise DownloadError(_by_hand(name, entry, folder, mirrors, err)) from err
+                raise DownloadError(bad + _by_hand(name, entry, folder, mirrors, err)) from err
         paths[key] = path
     return paths
 
 
-def _check_cached(path, expected):
+def _set_aside_if_corrupted(path, expected) -> str:
+    """A cached (or hand-placed) file whose SHA-256 is wrong is renamed to PATH.corrupt, never used and never
+    silently lost; returns a sentence saying so ("" if the file is fine or absent). fetch then downloads it
+    again, and if that fails (offline) its message says where to place a good copy by hand."""
+    if not path.exists():
+        return ""
     actual = sha256(path)
-    if actual != expected:
-        path.unlink()
-        raise ValueError(f"the cached file {path} is corrupted: its SHA-256 is {actual}, expected "
-                         f"{expected}. It has been deleted; run again to download it afresh.")
+    if actual == expected:
+        return ""
+    aside = path.with_name(path.name + ".corrupt")
+    os.replace(path, aside)
+    return (f"the file {path} was corrupted: its SHA-256 is {actual}, expected {expected}; "
+            f"it has been moved to {aside}.\n")
 
 
 def _download(fname, expected, folder, mirrors):

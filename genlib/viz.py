@@ -1,11 +1,17 @@
 """Plots every chapter uses: image grids, ordering maps, training curves."""
 from __future__ import annotations
 
+import io
 import math
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+
+from .files import atomic_write_bytes
+
+IMAGE_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".pdf": "pdf", ".svg": "svg"}
 
 
 def make_grid(x, nrow: int | None = None, pad: int = 1, levels: float | None = None) -> np.ndarray:
@@ -43,10 +49,25 @@ def show_grid(x, title: str = "", nrow: int | None = None, ax=None, levels=None)
     return ax
 
 
+def check_image_path(path) -> str:
+    """The image format of `path` from its extension (.png, .jpg, .jpeg, .pdf, .svg), or a ValueError."""
+    ext = Path(path).suffix.lower()
+    if ext not in IMAGE_FORMATS:
+        raise ValueError(f"cannot write images to {path}: unknown extension {ext or '(none)'!r}; "
+                         f"use one of {', '.join(IMAGE_FORMATS)}")
+    if Path(path).is_dir():
+        raise ValueError(f"{path} is a folder; give a file name such as {Path(path) / 'grid.png'}")
+    return IMAGE_FORMATS[ext]
+
+
 def save_grid(x, path, nrow=None, levels=None):
-    """Write a batch of images as a PNG grid."""
+    """Write a batch of images as one grid image (the format from the extension), atomically; folders
+    on the way are created."""
+    fmt = check_image_path(path)
     grid = make_grid(x, nrow=nrow, levels=levels)
-    plt.imsave(path, grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1)
+    buf = io.BytesIO()
+    plt.imsave(buf, grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1, format=fmt)
+    atomic_write_bytes(path, buf.getvalue())
     return path
 
 

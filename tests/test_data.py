@@ -64,12 +64,12 @@ def test_npz_path_is_a_dataset(tmp_path):
     imgs = np.random.default_rng(0).integers(0, 2, (7, 784), dtype=np.uint8)
     np.savez(tmp_path / "mine.npz", x=imgs)
     x = data.load(str(tmp_path / "mine.npz"))
-    assert x.shape == (7, 1, 28, 28) and torch.equal(x.flatten(1), torch.from_numpy(imgs).float())
+    assert x.shape == (5, 1, 28, 28)
     np.savez(tmp_path / "grey.npz", x=(imgs * 200).astype(np.uint8))
     with pytest.raises(ValueError, match="binary"):
         data.load(str(tmp_path / "grey.npz"))
     np.savez(tmp_path / "nox.npz", images=imgs)
-    with pytest.raises(ValueError, match="no array 'x'"):
+    with pytest.raises(ValueError, match="no array 'x_train' or 'x'"):
         data.load(str(tmp_path / "nox.npz"))
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="not a readable"):
@@ -97,3 +97,40 @@ def test_binarize():
     assert data.binarize(grey, threshold=0.5).tolist() == [[0.0, 1.0, 1.0]]
     many = data.binarize(torch.full((20000,), 64.0), seed=3)
     assert many.mean().item() == pytest.approx(64 / 255, abs=0.01)
+
+
+def test_npz_with_one_array_is_split_into_disjoint_train_val_test(tmp_path):
+    """One key x: 80 / 10 / 10 by a fixed permutation, every image in exactly one split, the same every time;
+    validation is never the training set."""
+    imgs = np.random.default_rng(1).integers(0, 2, (50, 784), dtype=np.uint8)
+    imgs[:, 0] = np.arange(50) % 2  # make images distinct: id in the first bits
+    imgs[:, 1:7] = (np.arange(50)[:, None] >> np.arange(6)) & 1
+    np.savez(tmp_path / "one.npz", x=imgs, y=np.arange(50))
+    parts = {s: data.load(str(tmp_path / "one.npz"), s, labels=True) for s in data.SPLITS}
+    ids = {s: parts[s][1].tolist() for s in data.SPLITS}
+    assert [len(ids[s]) for s in data.SPLITS] == [40, 5, 5]
+    assert sorted(ids["train"] + ids["val"] + ids["test"]) == list(range(50))
+    for s in data.SPLITS:  # labels travel with their images
+        assert torch.equal(parts[s][0].flatten(1), torch.from_numpy(imgs[ids[s]]).float())
+    assert ids == {s: data.load(str(tmp_path / "one.npz"), s, labels=True)[1].tolist() for s in data.SPLITS}
+    np.savez(tmp_path / "two.npz", x=imgs[:2])
+    with pytest.raises(ValueError, match="at least 3 images"):
+        data.load(str(tmp_path / "two.npz"))
+
+
+def test_npz_with_named_splits(tmp_path):
+    a, b, c = (np.full((n, 1, 4, 4), v, dtype=np.uint8) for n, v in ((6, 0), (3, 1), (2, 1)))
+    np.savez(tmp_path / "s.npz", x_train=a, x_val=b, x_test=c)
+    assert [len(data.load(str(tmp_path / "s.npz"), s)) for s in data.SPLITS] == [6, 3, 2]
+    assert data.load(str(tmp_path / "s.npz"), "val").mean() == 1  # not the training images
+    np.savez(tmp_path / "noval.npz", x_train=a, x_test=c)
+    with pytest.raises(ValueError, match="no array 'x_val'.*x_train, x_test"):
+        data.load(str(tmp_path / "noval.npz"), "val")
+    with pytest.raises(ValueError, match="split must be one of"):
+        data.load(str(tmp_path / "s.npz"), "bogus")
+    np.savez(tmp_path / "empty.npz", x_train=a[:0], x_val=b, x_test=c)
+    with pytest.raises(ValueError, match="holds no images"):
+        data.load(str(tmp_path / "empty.npz"), "train")
+    np.savez(tmp_path / "complex.npz", x=np.ones((5, 784), dtype=np.complex64))
+    with pytest.raises(ValueError, match="uint8"):
+        data.load(str(tmp_path / "complex.npz"))

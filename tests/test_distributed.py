@@ -4,12 +4,17 @@ import socket
 import subprocess
 import sys
 
+from pathlib import Path
+
 import pytest
 import torch
 
 import genlib
 from genlib import data, distributed, train
 from genlib.models import IndependentBernoulli
+
+
+RANK_STATES_CLI = Path(__file__).parent / "helpers" / "rank_states_cli.py"  # also writes OUT.rankR per rank
 
 
 def free_port() -> int:
@@ -19,9 +24,10 @@ def free_port() -> int:
 
 
 def test_two_cpu_processes_end_with_identical_weights(tmp_path):
-    env = {**os.environ, distributed.RANK_STATES_ENV: "1", "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-           "--master_port", str(free_port()), "-m", "genlib", "train", "independent", "--device", "cpu",
+           "--master_port", str(free_port()), str(RANK_STATES_CLI), "train", "independent", "--device", "cpu",
+           "--data", "mnist5k",
            "--epochs", "3", "--lr", "0.05", "--quiet", "--out", "m.pt"]
     r = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
@@ -44,7 +50,7 @@ def test_each_rank_gets_a_disjoint_shard_of_the_same_size():
         shards = []
         for rank in range(world):
             g = torch.Generator().manual_seed(5)
-            shards.append(torch.cat(list(train._batches(n, 3, g, rank, world))))
+            shards.append(torch.cat(list(train.epoch_order(n, 5, 0, rank, world).split(3))))
         assert len({len(s) for s in shards}) == 1, "ranks must take the same number of steps"
         union = torch.cat(shards)
         assert len(union) == len(set(union.tolist())) == n - n % world

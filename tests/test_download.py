@@ -227,17 +227,31 @@ def test_cached_file_is_used_without_network(server, monkeypatch):
     assert server.hits == hits == 4
 
 
-def test_corrupted_cached_file_is_detected_and_removed(server, monkeypatch):
+def test_corrupted_cached_file_is_set_aside_and_fetched_again(server, monkeypatch):
     files, _, _ = fake_mnist(np.random.default_rng(6))
     serve(server, monkeypatch, "mnist", files)
     path = download.fetch("mnist", base_url=server.url)["test_labels"]
     path.write_bytes(b"bit rot")
     expected = sha(files["test_labels"][1])
-    with pytest.raises(ValueError, match=f"{path}.*{sha(b'bit rot')}.*{expected}.*deleted"):
-        download.fetch("mnist", base_url=server.url)
-    assert not path.exists()
-    download.fetch("mnist", base_url=server.url)  # the next call downloads it afresh
+    download.fetch("mnist", base_url=server.url)  # online: the bad file is set aside and downloaded afresh
     assert sha(path.read_bytes()) == expected
+    assert path.with_name(path.name + ".corrupt").read_bytes() == b"bit rot"
+
+
+def test_hand_placed_file_that_fails_its_hash_offline(server, monkeypatch):
+    """Offline, a hand-placed file with the wrong SHA-256: the message says so and how to place a good copy,
+    not "run again to download it"; the user's file is kept as .corrupt."""
+    files, _, _ = fake_mnist(np.random.default_rng(7))
+    serve(server, monkeypatch, "mnist", files)
+    paths = download.fetch("mnist", base_url=server.url)
+    stop(server)
+    paths["test_labels"].write_bytes(b"the wrong file")
+    with pytest.raises(download.DownloadError) as err:
+        download.fetch("mnist", base_url=server.url)
+    text = str(err.value)
+    assert "corrupted" in text and sha(b"the wrong file") in text and "by hand" in text
+    assert "run again" not in text and str(paths["test_labels"]) in text
+    assert paths["test_labels"].with_name("t10k-labels-idx1-ubyte.gz.corrupt").exists()
 
 
 def test_missing_hash_is_refused(monkeypatch):

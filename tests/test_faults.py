@@ -19,7 +19,8 @@ from genlib import checkpoint as ckpt
 from genlib import cli, data, train
 from genlib.models import IndependentBernoulli
 
-TRAIN = ["train", "independent", "--epochs", "5", "--lr", "0.05", "--seed", "3", "--quiet", "--device", "cpu"]
+SLOW_CLI = Path(__file__).parent / "helpers" / "slow_cli.py"
+TRAIN = ["train", "independent", "--data", "mnist5k", "--schedule", "cosine", "--epochs", "5", "--lr", "0.05", "--seed", "3", "--quiet", "--device", "cpu"]
 
 
 def genlib_cli(*args, cwd):
@@ -46,9 +47,10 @@ def epochs_in(state_path) -> int:
 def test_sigkill_mid_epoch_then_resume_gives_the_unbroken_weights(tmp_path):
     r = genlib_cli(*TRAIN, "--out", "unbroken.pt", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    # The same run, slowed to ~10 ms a batch (32 batches an epoch), killed half-way through epoch 3.
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "GENLIB_BATCH_DELAY": "0.01"}
-    proc = subprocess.Popen([sys.executable, "-m", "genlib", *TRAIN, "--out", "killed.pt"], cwd=tmp_path,
+    # The same run, slowed to ~10 ms a batch (32 batches an epoch) by a wrapper in tests/helpers,
+    # killed half-way through epoch 3.
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "SLOW_BATCH_SECONDS": "0.01"}
+    proc = subprocess.Popen([sys.executable, str(SLOW_CLI), *TRAIN, "--out", "killed.pt"], cwd=tmp_path,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     state = tmp_path / "killed.pt.state"
     deadline = time.time() + 120

@@ -132,6 +132,8 @@ class GenerativeModel(nn.Module):
         if x.dim() != 4 or tuple(x.shape[1:]) != self.shape:
             raise ValueError(f"{name} expects images of shape (B, {', '.join(map(str, self.shape))}); "
                              f"got {tuple(x.shape)}")
+        if x.is_complex():
+            raise ValueError(f"{name} expects real pixel values; got complex numbers ({x.dtype})")
         if x.is_floating_point() and torch.isnan(x).any():
             raise ValueError(f"{name} got NaN pixel values")
         p = next((p for p in self.parameters() if p.is_floating_point()), None)
@@ -147,6 +149,19 @@ class GenerativeModel(nn.Module):
                                  f"[{x.min().item():g}, {x.max().item():g}]")
         elif not torch.isfinite(x).all():
             raise ValueError(f"{name} expects finite real pixel values")
+        return x
+
+    def check_data(self, x: torch.Tensor) -> torch.Tensor:
+        """check_input for a data set to train or evaluate on: real-valued models also need values in (0, 1)
+        (dequantized grey levels, chapter 05); binary images there have no density worth reporting."""
+        x = self.check_input(x)
+        if self.pixel_kind == "real" and x.numel() and not ((x > 0) & (x < 1)).all():
+            binary = bool(((x == 0) | (x == 1)).all())
+            raise ValueError(f"{type(self).__name__} models real pixel values in (0, 1); got "
+                             + ("binary pixels {0, 1}: use a model of binary images, or grey levels "
+                                "dequantized with genlib.models.rnade.dequantize" if binary else
+                                f"values in [{x.min().item():g}, {x.max().item():g}]; dequantize grey levels "
+                                f"with genlib.models.rnade.dequantize"))
         return x
 
     # --- the contract -----------------------------------------------------------------
