@@ -5,6 +5,7 @@
     torchrun --nproc_per_node 2 -m genlib train independent --epochs 10 --out independent.pt   # DDP
     python -m genlib eval nade.pt [--data binarized_mnist] [--split test] [--json]
     python -m genlib sample nade.pt -n 64 --out grid.png
+    python -m genlib reproduce fvsbn [--resume]                         # a reference model from its recipe
 
 Every bad input is one line `error: ...` that names the problem, and exit status 2 (--debug: the traceback).
 A training run holds a lock on OUT: a second run with the same --out is refused while the first goes on.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint, data, distributed, files, models, seed_everything, train
+from . import checkpoint, data, distributed, files, models, recipes, seed_everything, train
 
 MAX_SAMPLES = 10_000  # one PNG grid
 DEFAULT_DATA = {"binary": "binarized_mnist", "8bit": "mnist5k_grey", "real": "digits8"}
@@ -30,13 +31,14 @@ DEFAULT_DATA = {"binary": "binarized_mnist", "8bit": "mnist5k_grey", "real": "di
 
 def train_model(model_name: str, out, *, data_name: str | None = None, hp: dict | None = None,
                 fit_kwargs: dict | None = None, resume: bool = False, device=None, quiet: bool = False,
-                ddp=None):
+                ddp=None, start_from_means: bool = False, extra: dict | None = None):
     """Train model `model_name` (with hyperparameters hp) on `data_name` with train.fit(**fit_kwargs); save to
     `out`. The command line's `train` and a recipe both call this. Returns (model, history).
 
     Everything is checked before training starts (settings, output file, device, data); the run holds a
     lock on `out`, writes its training state to OUT.state after every epoch (resume=True continues it),
-    and saves nothing unless it ends with a finite validation NLL.
+    and saves nothing unless it ends with a finite validation NLL. start_from_means: set the model's output
+    biases to the training pixels' means first. extra: more entries for the saved file's `extra`.
     """
     cls = models.get(model_name)
     hp, fit_kwargs = dict(hp or {}), dict(fit_kwargs or {})
@@ -57,17 +59,31 @@ def train_model(model_name: str, out, *, data_name: str | None = None, hp: dict 
         x_val = _load(name, "val", kind, missing_ok=True)
         seed_everything(fit_kwargs.get("seed", 0))
         model = checkpoint.build(cls, {"shape": tuple(x_train.shape[1:]), **hp})
+        if start_from_means:
+            model.start_from_means(x_train)
         hist = train.fit(model, x_train, x_val, device=dev, checkpoint=f"{out}.state", resume=resume,
                          progress=not quiet, ddp=ddp, **fit_kwargs)
         if x_val is not None and not math.isfinite(hist.best_val_nll):
             raise ValueError(f"training ended without a finite validation NLL ({hist.stopped}); "
                              f"nothing saved. Lower the learning rate or train longer")
         if main:
-            checkpoint.save(model.cpu(), out, data=str(name), history=hist.__dict__, fit=fit_kwargs)
+            checkpoint.save(model.cpu(), out, data=str(name), history=hist.__dict__, fit=fit_kwargs, **(extra or {}))
             print(f"trained {type(model).__name__} on {name}: {hist.epochs_run} epochs ({hist.stopped}), "
                       f"best val NLL {hist.best_val_nll:.3f} nats; saved {out}"
                       + (f" ({ddp.world} processes)" if ddp is not None and ddp.world > 1 else ""))
     return model, hist
+
+
+def reproduce(name: str, folder=None, resume: bool = False, device=None, quiet: bool = False) -> dict:
+    """Train the reference model `name` from its recipe (genlib.recipes) into checkpoints/NAME.pt, and write its
+    record checkpoints/NAME.json (recipe, training curve, wall time, machine, test NLL). Returns the record."""
+    r = recipes.recipe(name)
+    weights, _ = recipes.paths(name, folder)
+    dev = _device(device, verbose=not quiet)
+    model, hist = train_model(r.model, weights, data_name=r.data, hp=r.hp, fit_kwargs={**r.fit, "seed": r.seed},
+                              resume=resume, device=dev, quiet=quiet, start_from_means=r.start_from_means,
+                              extra={"recipe": name})
+    return recipes.write_record(name, model, hist, dev, folder)
 
 
 def _check_fit_kwargs(kw: dict) -> dict:
@@ -252,13 +268,28 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("-n", type=int, default=64)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", required=True)
+    r = sub.add_parser("reproduce", help="train a reference model from its recipe into checkpoints/",
+                       parents=[common])
+    r.add_argument("name", help=f"one of: {', '.join(recipes.RECIPES)}, or all")
+    r.add_argument("--resume", action="store_true", help="continue from checkpoints/NAME.pt.state if it exists")
+    r.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best one here)")
+    r.add_argument("--quiet", action="store_true")
     return p
+
+
+def cmd_reproduce(args):
+    names = list(recipes.RECIPES) if args.name == "all" else [recipes.recipe(args.name) and args.name]
+    for name in names:
+        rec = reproduce(name, resume=args.resume, device=args.device, quiet=args.quiet)
+        print(f"{name}: test NLL {rec['test_nll_nats']:.2f} nats on {rec['data']} "
+              f"(paper: {rec['recipe']['paper'][0] if rec['recipe']['paper'] else '-'}); "
+              f"{rec['history']['epochs_run']} epochs, {rec['seconds'] / 60:.1f} min")
 
 
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
-        {"train": cmd_train, "eval": cmd_eval, "sample": cmd_sample}[args.cmd](args)
+        {"train": cmd_train, "eval": cmd_eval, "sample": cmd_sample, "reproduce": cmd_reproduce}[args.cmd](args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

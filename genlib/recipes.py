@@ -8,7 +8,7 @@ the test NLL. Chapters load those checkpoints by name:
 
     model = genlib.recipes.reference("fvsbn")      # verified by SHA-256, in eval mode
     genlib.recipes.RECIPES["fvsbn"]                # what trained it
-    python -m genlib reproduce fvsbn                # train it again (make checkpoints: all of them)
+    python -m genlib reproduce fvsbn                # train it again (genlib.cli.reproduce; make checkpoints: all)
 
 A run that is stopped continues from checkpoints/NAME.pt.state with `--resume` and gives the same weights.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint, data, models, seed_everything, train
+from . import checkpoint, data, train
 from .files import atomic_write_bytes, sha256
 
 CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
@@ -52,7 +52,7 @@ VDO2016 = "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neur
 RECIPES: dict[str, Recipe] = {
     "fvsbn": Recipe(
         "fvsbn",
-        fit=dict(epochs=40, batch_size=100, lr=1e-3, clip=None, patience=40),
+        fit=dict(epochs=30, batch_size=100, lr=3e-3, schedule="cosine", clip=None, patience=30),
         start_from_means=True,
         goal=98.0,
         paper=(97.45, LM2011),
@@ -107,20 +107,12 @@ def machine(dev: torch.device) -> str:
     return f"{what}; {torch.get_num_threads()} torch threads; torch {torch.__version__}; {dev.type}"
 
 
-def reproduce(name: str, folder=None, resume: bool = False, device=None, progress: bool = True) -> dict:
-    """Train the reference model `name` from its recipe, save it and its record; return the record."""
+def write_record(name: str, model, hist, dev, folder=None) -> dict:
+    """Evaluate a freshly trained reference model and write checkpoints/NAME.json next to its weights."""
     r = recipe(name)
     weights, rec_path = paths(name, folder)
-    dev = torch.device(device) if device is not None else torch.device("cpu")
-    x_train, x_val, x_test = (data.load(r.data, s) for s in ("train", "val", "test"))
-    seed_everything(r.seed)
-    model = models.get(r.model)(tuple(x_train.shape[1:]), **r.hp)
-    if r.start_from_means:
-        model.start_from_means(x_train)
-    t0 = time.time()
-    hist = train.fit(model, x_train, x_val, seed=r.seed, device=dev, checkpoint=str(weights) + ".state",
-                     resume=resume, progress=progress, **r.fit)
     model = model.cpu().eval()
+    x_test = data.load(r.data, "test")
     test_nll = train.evaluate(model, x_test)
     rec = {
         "model": r.model,
@@ -134,12 +126,10 @@ def reproduce(name: str, folder=None, resume: bool = False, device=None, progres
         "history": {"train_nll": hist.train_nll, "val_nll": hist.val_nll, "best_epoch": hist.best_epoch,
                     "epochs_run": hist.epochs_run, "stopped": hist.stopped},
         "seconds": round(hist.seconds, 1),
-        "seconds_this_session": round(time.time() - t0, 1),
-        "machine": machine(dev),
+        "machine": machine(torch.device(dev)),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "sha256": sha256(weights),
     }
-    checkpoint.save(model, weights, data=r.data, recipe=name)
-    rec["sha256"] = sha256(weights)
     atomic_write_bytes(rec_path, (json.dumps(rec, indent=1) + "\n").encode())
     return rec

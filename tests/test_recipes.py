@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from genlib import data, models, recipes, train
+from genlib import cli, data, models, recipes, train
 
 REFERENCES = sorted(p.stem for p in recipes.CHECKPOINT_DIR.glob("*.json"))
 
@@ -38,7 +38,7 @@ def test_reference_checkpoint_reproduces_its_recorded_nll(name):
 def test_reproduce_writes_a_verified_checkpoint_and_a_record(tmp_path, monkeypatch):
     tiny = recipes.Recipe("fvsbn", data="mnist5k", fit=dict(epochs=2, batch_size=200, lr=1e-3), start_from_means=True)
     monkeypatch.setitem(recipes.RECIPES, "tiny", tiny)
-    rec = recipes.reproduce("tiny", folder=tmp_path, progress=False)
+    rec = cli.reproduce("tiny", folder=tmp_path, device="cpu", quiet=True)
     assert rec["history"]["epochs_run"] == 2 and len(rec["history"]["val_nll"]) == 2
     assert json.loads((tmp_path / "tiny.json").read_text())["sha256"] == rec["sha256"]
     model = recipes.reference("tiny", folder=tmp_path)
