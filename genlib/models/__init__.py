@@ -9,6 +9,8 @@ from .fvsbn import FVSBN
 from .pixelrnn import DiagonalBiLSTM, PixelCNN, RowLSTM
 from .nade import NADE, OrderAgnosticNADE
 from .rnade import RNADE
+from .made import MADE
+from .gated_pixelcnn import GatedPixelCNN
 
 REGISTRY = {
     "independent": IndependentBernoulli,
@@ -20,6 +22,8 @@ REGISTRY = {
     "nade": NADE,
     "oanade": OrderAgnosticNADE,
     "rnade": RNADE,
+    "made": MADE,
+    "gated_pixelcnn": GatedPixelCNN,
 }
 
 
@@ -34,5 +38,5 @@ def get(name: str):
     raise ValueError(f"unknown model {name!r}; known models: {', '.join(sorted(REGISTRY))}")
 
 
-__all__ = ["GenerativeModel", "AutoregressiveModel", "IndependentBernoulli", "MarkovTable", "FVSBN", "RowLSTM", "DiagonalBiLSTM", "PixelCNN", "NADE", "OrderAgnosticNADE", "RNADE", "REGISTRY", "get",
+__all__ = ["GenerativeModel", "AutoregressiveModel", "IndependentBernoulli", "MarkovTable", "FVSBN", "RowLSTM", "DiagonalBiLSTM", "PixelCNN", "NADE", "OrderAgnosticNADE", "RNADE", "MADE", "GatedPixelCNN", "REGISTRY", "get",
            "all_binary_images", "check_ordering"]
