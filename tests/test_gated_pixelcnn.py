@@ -80,7 +80,7 @@ def test_the_blind_spot_is_gone_on_15x15():
 
 
 def test_fewer_layers_reach_less_far_up():
-    """After L layers (7x7 first, then 3x3) a pixel sees 4 + (L - 1) rows up: a finite cone, but no blind spot."""
+    """After L layers (7x7 first, then 3x3) a pixel sees 4 + (L - 1) rows up: finite reach, no blind spot."""
     model = make((1, 12, 9), layers=2)
     g = field(model, 11, 4)[0]
     assert torch.all(g[:6] == 0) and torch.all(g[6:11] > 0) and torch.all(g[11, :4] > 0)

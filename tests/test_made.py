@@ -40,7 +40,8 @@ def test_every_mask_and_the_ensemble_sum_to_one_over_all_512_images(kw, seed):
     x = all_binary_images(SHAPE)
     with torch.no_grad():
         for k in range(model.num_masks):
-            assert torch.logsumexp(model.log_prob(x, mask=k).double(), 0).exp().item() == pytest.approx(1, abs=1e-5)
+            total = torch.logsumexp(model.log_prob(x, mask=k).double(), 0).exp().item()
+            assert total == pytest.approx(1, abs=1e-5), f"mask {k} sums to {total}"
         lp = model.log_prob(x)
     assert torch.logsumexp(lp.double(), 0).exp().item() == pytest.approx(1, abs=1e-5)
     per_mask = torch.stack([model.log_prob(x, mask=k) for k in range(model.num_masks)]).exp().mean(0)

@@ -32,8 +32,9 @@ class MADE(AutoregressiveModel):
     Degrees: m(x_i) = the step of x_i in the ordering (1..D); hidden m^l(k) drawn from
     {min_j m^(l-1)(j), ..., D-1}. Masks: M^l[k, j] = [m^l(k) >= m^(l-1)(j)], and strictly for the outputs,
     M^V[i, k] = [m(x_i) > m^L(k)], M^A[i, j] = [m(x_i) > m(x_j)]. So the logit of step d sees only steps < d.
-    Cost: all D conditionals in one pass of matrix products, O(D H) per image; NADE reaches the same
-    O(D H) only by sharing W, as a running sum over D sequential steps. Sampling still takes D passes. Parameters: sum_l (H_(l-1) + 1) H_l + (H_L + 1) D (+ D^2).
+    Cost: all D conditionals in one pass of matrix products, O(D H) per image (+ D^2 direct); NADE gets
+    its O(D H) only by sharing W, as a running sum over D sequential steps. Sampling takes D passes.
+    Parameters: sum_l (H_(l-1) + 1) H_l + (H_L + 1) D, plus D^2 with direct connections (H_0 = D).
 
     num_masks K > 1 (connectivity-agnostic training): mask k (k = 0..K-1) is rebuilt from (seed, k)
     whenever it is needed, so masks are never stored yet survive save/load. Training step t uses mask
@@ -67,7 +68,8 @@ class MADE(AutoregressiveModel):
         self.hidden_layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.output_layer = nn.Linear(hidden[-1], D)                  # V, b
         self.direct_layer = nn.Linear(D, D, bias=False) if direct else None  # A
-        self.register_buffer("step", torch.zeros((), dtype=torch.long))  # training steps so far: picks the mask
+        self.register_buffer("step", torch.zeros((), dtype=torch.long))  # training steps: picks the mask
+        self._mask_cache = {}
 
     # --- masks from degrees ---------------------------------------------------------------------
     def mask_ordering(self, k: int = 0) -> torch.Tensor:
@@ -101,13 +103,22 @@ class MADE(AutoregressiveModel):
         return [m.to(self.ordering.device) for m in ms]
 
     def masks(self, k: int = 0) -> list[torch.Tensor]:
-        """[M^1 (H_1, D), ..., M^L (H_L, H_(L-1)), M^V (D, H_L)] and, if direct, M^A (D, D) last: 0/1 floats."""
-        m = self.degrees(k)
-        out = [(m[l + 1][:, None] >= m[l][None, :]).float() for l in range(len(self.hidden))]
-        out.append((m[0][:, None] > m[-1][None, :]).float())     # strict: an output never sees its own step
-        if self.direct:
-            out.append((m[0][:, None] > m[0][None, :]).float())  # strict as well
-        return out
+        """[M^1 (H_1, D), ..., M^L (H_L, H_(L-1)), M^V (D, H_L)], then M^A (D, D) if direct: 0/1 floats."""
+        return [M.float() for M in self._bool_masks(k)]
+
+    def _bool_masks(self, k: int) -> list[torch.Tensor]:
+        """The masks of `masks(k)` as bools, kept in a small cache (not a buffer: they are never saved)."""
+        key = (k, self.ordering.device, self.ordering.cpu().numpy().tobytes())
+        if key not in self._mask_cache:
+            if len(self._mask_cache) >= self.num_masks:
+                self._mask_cache.clear()                           # the ordering or the device changed
+            m = self.degrees(k)
+            out = [m[l + 1][:, None] >= m[l][None, :] for l in range(len(self.hidden))]
+            out.append(m[0][:, None] > m[-1][None, :])             # strict: an output never sees its own step
+            if self.direct:
+                out.append(m[0][:, None] > m[0][None, :])          # strict as well
+            self._mask_cache[key] = out
+        return self._mask_cache[key]
 
     def _check_mask(self, k):
         if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < self.num_masks:
@@ -117,7 +128,7 @@ class MADE(AutoregressiveModel):
     # --- one pass, every conditional -------------------------------------------------------------
     def _logits(self, x, k: int = 0) -> torch.Tensor:
         """x (B, D) -> the logit of every dimension (B, D) under mask k, in one pass."""
-        M = self.masks(k)
+        M = self._bool_masks(k)
         h = x
         for layer, M_l in zip(self.hidden_layers, M):
             h = torch.relu(F.linear(h, layer.weight * M_l, layer.bias))           # (B, H_l)
@@ -137,8 +148,8 @@ class MADE(AutoregressiveModel):
         x = self.check_input(x)
         xf = x.flatten(1)
         ks = range(self.num_masks) if mask is None else [mask]
-        lp = torch.stack([-F.binary_cross_entropy_with_logits(self._logits(xf, k), xf, reduction="none").sum(1)
-                          for k in ks])                                          # (K, B)
+        lp = torch.stack([-F.binary_cross_entropy_with_logits(self._logits(xf, k), xf, reduction="none")
+                          .sum(1) for k in ks])                                  # (K, B)
         return torch.logsumexp(lp, 0) - math.log(len(ks))
 
     def nll(self, x):
@@ -174,7 +185,8 @@ class MADE(AutoregressiveModel):
     def num_parameters_formula(self) -> int:
         """sum_l (H_(l-1) + 1) H_l + (H_L + 1) D, plus D^2 with direct connections (H_0 = D)."""
         sizes, D = (self.dim, *self.hidden), self.dim
-        return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])) + (sizes[-1] + 1) * D + D * D * self.direct
+        layers = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+        return layers + (sizes[-1] + 1) * D + D * D * self.direct
 
 
 def log_prob_averaged_logits(model: MADE, x) -> torch.Tensor:
