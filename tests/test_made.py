@@ -223,3 +223,16 @@ def test_cli_train_eval_sample(tmp_path):
     r = run("sample", "m.pt", "-n", "4", "--out", "grid.png")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "grid.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_new_ordering_gives_new_masks():
+    model = make(num_masks=2)
+    before = model.masks(0)[0].clone()
+    model.ordering = random_ordering(9, 8)
+    assert model.mask_ordering(0).tolist() == random_ordering(9, 8).tolist()
+    assert not torch.equal(model.masks(0)[0], before)  # not a stale mask from the cache
+    x = torch.bernoulli(torch.full((1, *SHAPE), 0.5)).requires_grad_(True)
+    steps, logits = model.steps(0), model(x).flatten()
+    for d, i in enumerate(steps.tolist()):
+        (g,) = torch.autograd.grad(logits[i], x, retain_graph=True)
+        assert torch.all(g.flatten()[steps[d:]] == 0)
