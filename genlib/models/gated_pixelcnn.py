@@ -65,9 +65,10 @@ class GatedPixelCNN(AutoregressiveModel):
     """Gated PixelCNN (chapter 06): PixelCNN's factorization without the blind spot.
 
     p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  every conditional from one forward pass.
-    Layer 1 has 7x7 reach (like PixelCNN's input layer), later layers k x k: after L layers a pixel
-    sees 3 + (L-1)(k//2) rows up and columns to either side above, as many to its left in its row,
-    and no blind spot. Cost of a pass: O(B H W p^2 k^2 L), no loop; sampling: H W C passes.
+    Layer 1 reaches 3 pixels each way (like PixelCNN's 7x7 input layer), later layers k//2: after L
+    layers a pixel sees n = 3 + (L-1)(k//2) pixels to its left, and n + 1 rows up, at least n columns
+    to either side: a rectangle with no blind spot (L = 7, k = 3: 10 rows up, 9 columns
+    each way). Cost of a pass: O(B H W p^2 k^2 L), no loop; sampling: H W C passes.
     levels=2: binary pixels, one logit each; levels=256: 8-bit pixels, a 256-way softmax per colour.
     """
 
