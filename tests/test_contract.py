@@ -165,7 +165,8 @@ def test_pixel_kind_has_one_source(cls):
     """pixel_kind on the class is the kind of the default model; PixelRNN models read it from levels."""
     assert cls.pixel_kind == cls.pixel_kind_for() == make(cls, (1, 2, 2)).pixel_kind
     if "levels" in cls.constructor_arguments():
-        model = cls((3, 2, 2), levels=256, hidden=6, out_hidden=6)
+        width = {"hidden": 6} if "hidden" in cls.constructor_arguments() else {"channels": 6}
+        model = cls((3, 2, 2), levels=256, out_hidden=6, **width)
         assert model.pixel_kind == cls.pixel_kind_for(levels=256) == "8bit" and cls.pixel_kind == "binary"
         with pytest.raises(AttributeError, match="levels"):
             model.pixel_kind = "binary"

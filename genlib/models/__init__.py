@@ -6,6 +6,8 @@
     nade.py          NADE, OrderAgnosticNADE; nade_kernel.py: NADE's fused fast path; rnade.py: RNADE (ch. 05)
     masked.py        masked convolutions; pixel.py: PixelModel, the architecture the next two share  (ch. 06)
     pixelrnn.py      RowLSTM, DiagonalBiLSTM             pixelcnn.py  PixelCNN  (ch. 06)
+    made.py          MADE: every conditional in one pass of a masked MLP
+    gated_pixelcnn.py  GatedPixelCNN: vertical and horizontal stacks, no blind spot
 
 `REGISTRY` maps the lower-case name the CLI uses to the class.
 """
@@ -18,6 +20,8 @@ from .pixelrnn import DiagonalBiLSTM, RowLSTM
 from .pixelcnn import PixelCNN
 from .nade import NADE, OrderAgnosticNADE
 from .rnade import RNADE
+from .made import MADE
+from .gated_pixelcnn import GatedPixelCNN
 
 REGISTRY = {
     "independent": IndependentBernoulli,
@@ -29,6 +33,8 @@ REGISTRY = {
     "nade": NADE,
     "oanade": OrderAgnosticNADE,
     "rnade": RNADE,
+    "made": MADE,
+    "gated_pixelcnn": GatedPixelCNN,
 }
 
 
@@ -44,5 +50,5 @@ def get(name: str):
 
 
 __all__ = ["GenerativeModel", "AutoregressiveModel", "PixelModel", "IndependentBernoulli", "MarkovTable",
-           "FVSBN", "RowLSTM", "DiagonalBiLSTM", "PixelCNN", "NADE", "OrderAgnosticNADE", "RNADE", "REGISTRY",
-           "get", "all_binary_images"]
+           "FVSBN", "RowLSTM", "DiagonalBiLSTM", "PixelCNN", "NADE", "OrderAgnosticNADE", "RNADE", "MADE",
+           "GatedPixelCNN", "REGISTRY", "get", "all_binary_images"]
