@@ -57,6 +57,13 @@ RECIPES: dict[str, Recipe] = {
         goal=98.0,
         paper=(97.45, LM2011),
     ),
+    "made": Recipe(
+        "made",
+        hp=dict(hidden=[500], num_masks=1, direct=True),
+        fit=dict(epochs=30, batch_size=100, lr=1e-3, schedule="cosine", clip=None, patience=30),
+        goal=89.0,
+        paper=(88.40, GERMAIN2015),
+    ),
 }
 
 
