@@ -25,7 +25,7 @@ PUBLISHED = {
     "FVSBN": (97.45, "Larochelle & Murray (2011), The Neural Autoregressive Distribution Estimator, AISTATS"),
     "NADE": (88.86, "Larochelle & Murray (2011), The Neural Autoregressive Distribution Estimator, AISTATS"),
     "PixelCNN": (81.30, "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML"),
-    "Row LSTM": (None, "van den Oord et al. (2016) report no binarized-MNIST number for the Row LSTM"),
+    "Row LSTM": (80.54, "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML"),
     "Diagonal BiLSTM": (79.20, "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML"),
 }
 
