@@ -179,7 +179,7 @@ def _end_epoch(model, val, hist, best, stats, world):
     hist.epochs_run += 1
     if val is None:
         return best
-    v = distributed.from_rank0(evaluate(model, val))  # every rank takes rank 0's decisions
+    v = distributed.from_rank0(evaluate(model, val, selection=True))  # every rank takes rank 0's decisions
     hist.val_nll.append(v)
     if v < hist.best_val_nll - 1e-6:
         hist.best_val_nll, hist.best_epoch = v, hist.epochs_run - 1
@@ -297,17 +297,23 @@ def _restore(path, model, opt, run):
 
 
 @torch.no_grad()
-def evaluate(model, x, batch_size: int = 500) -> float:
-    """Mean negative log-likelihood of the images x, in nats per image."""
+def evaluate(model, x, batch_size: int = 500, selection: bool = False) -> float:
+    """Mean negative log-likelihood of the images x, in nats per image.
+
+    selection=True: the model's `selection_nll` instead, the number fit picks the best epoch by (the same
+    as the NLL for every model but the order-agnostic NADE).
+    """
     if len(x) == 0:
         raise ValueError("cannot evaluate on an empty set of images")
     was_training = model.training
     model.eval()
     dev = model.device
     total = 0.0
-    for i in range(0, len(x), batch_size):
-        xb = x[i:i + batch_size].to(dev)
-        total += -model.log_prob(xb).double().sum().item()
+    with torch.no_grad():
+        for i in range(0, len(x), batch_size):
+            xb = x[i:i + batch_size].to(dev)
+            nll = model.selection_nll(xb) if selection else -model.log_prob(xb)
+            total += nll.double().sum().item()
     model.train(was_training)
     return total / len(x)
 

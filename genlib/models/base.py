@@ -179,6 +179,14 @@ class GenerativeModel(nn.Module):
         """Mean negative log-likelihood in nats per image (the training loss)."""
         return -self.log_prob(x).mean()
 
+    def selection_nll(self, x: torch.Tensor) -> torch.Tensor:
+        """The validation number `genlib.train.fit` picks the best epoch by, nats per image (B,).
+
+        By default the exact -log p(x). A model trained for many orderings overrides it (the order-agnostic
+        NADE), so that the best epoch is not chosen by one ordering alone.
+        """
+        return -self.log_prob(x)
+
     def sample(self, n: int, device=None) -> torch.Tensor:
         """n images from the model, shape (n, C, H, W)."""
         n = check_count(n)

@@ -136,20 +136,30 @@ class OrderAgnosticNADE(NADE):
         U = self.U[steps]
         return self.c + torch.cumsum(U, 0) - U                     # c + sum_{j<d} U[o[j]], (D, H)
 
-    def order_agnostic_loss(self, x) -> torch.Tensor:
+    def order_agnostic_loss(self, x, generator=None, reduce: bool = True) -> torch.Tensor:
         """The training objective of Uria et al. (2014), an unbiased estimate of E_o[-log p(x | o)].
 
         Per image: a random ordering o and d ~ U{1..D}; the pixels o[<d] are observed and
         the loss is D / (D - d + 1) * sum_{j >= d} -log p(x_o[j] | x_o[<d]), one pass of O(HD).
+        generator: a torch.Generator for the random draws (fixed: the same draws every call).
+        reduce=False: the estimate per image, (B,).
         """
         x = self.check_input(x).flatten(1)                          # (B, D)
         B, D = x.shape
-        k = torch.randint(0, D, (B, 1), device=x.device)            # k = d - 1 observed pixels
-        m = (torch.rand(B, D, device=x.device).argsort(1).argsort(1) < k).float()  # random subset of size k
+        k = torch.randint(0, D, (B, 1), device=x.device, generator=generator)  # k = d - 1 observed pixels
+        u = torch.rand(B, D, device=x.device, generator=generator)
+        m = (u.argsort(1).argsort(1) < k).float()                   # a random subset of size k
         h = torch.sigmoid(self.c + (x * m) @ self.W + m @ self.U)   # (B, H)
         logits = self.b + h @ self.V.T                               # (B, D)
         nll = (F.binary_cross_entropy_with_logits(logits, x, reduction="none") * (1 - m)).sum(1)
-        return (D / (D - k.squeeze(1)) * nll).mean()
+        per_image = D / (D - k.squeeze(1)) * nll
+        return per_image.mean() if reduce else per_image
+
+    def selection_nll(self, x):
+        """fit picks the best epoch by the order-agnostic loss with the same random draws every epoch
+        (seed 0), an estimate of the NLL averaged over orderings, not the exact NLL of one ordering."""
+        g = torch.Generator(device=self.device).manual_seed(0)
+        return self.order_agnostic_loss(x, generator=g, reduce=False)
 
     def nll(self, x):
         """Training mode: the order-agnostic loss; eval mode: exact -log p(x | self.ordering)."""
