@@ -4,7 +4,7 @@
 # **What you will learn**
 # - to put the pixels in an order and let each one depend only on the $k$ pixels just before it: the AR($k$) model;
 # - its parameter count, $\sum_j 2^{\min(j,k)}$: $n$ for $k=0$, $2n-1$ for the Markov chain $k=1$, $2^n-1$ for $k=n-1$ (the chain rule);
-# - that the maximum-likelihood lookup tables are conditional frequencies — fitted by counting, in seconds;
+# - that the maximum-likelihood lookup tables are conditional frequencies — fitted by counting, with no gradient descent;
 # - what happens on real digits as $k$ grows: the test NLL first falls, then rises (overfitting), and the samples show what each $k$ can draw;
 # - that on a tiny 4×4 image AR(15) *is* the full joint table.
 
@@ -55,7 +55,7 @@ for a, k in zip(ax, [1, 4, 16]):
 # the chain rule with the assumption that $x_{o_j}$ is conditionally independent of everything before $x_{o_{j-k}}$ given the $k$
 # pixels in between (the order-$k$ Markov assumption). Pixel $j$ (counting from 0) has $\min(j, k)$ parents, whose values form a
 # binary number $c \in \{0, \dots, 2^{\min(j,k)} - 1\}$; its lookup table has one Bernoulli parameter per row,
-# $p(x_{o_j} = 1 \mid c) = \sigma(\theta_{j,c})$. In all
+# stored as a logit (chapter 00): $p(x_{o_j} = 1 \mid c) = \sigma(\theta_{j,c})$ with $\sigma(a) = 1/(1+e^{-a})$. In all
 #
 # $$\#\theta = \sum_{j=0}^{n-1} 2^{\min(j,k)} = \underbrace{(1 + 2 + \dots + 2^{k-1})}_{2^k - 1} + (n - k)\,2^k \qquad (n > k).$$
 #
@@ -109,15 +109,18 @@ for k in ks:
     model.set_tables(*counts, alpha=best)
     rows.append(dict(k=k, params=counting.markov_table(n, k), alpha=best, train=train.evaluate(model, x_train),
                      val=val[best], test=train.evaluate(model, x_test), mle_val=val[0.0],
+                     mle_train=train.evaluate(model.set_tables(*counts, alpha=0.0), x_train),
                      unseen=(counts[1] == 0).double().mean().item()))
+    model.set_tables(*counts, alpha=best)  # back to the chosen alpha before sampling
     samples[k] = model.sample(16).cpu()
     print(f"AR({k:2d}): alpha = {best:<5} val NLL {val[best]:7.2f}   (alpha = 0: {val[0.0]:9.2f})")
     del model, counts
 
 # %%
-print(" k      params  alpha  train NLL  test NLL  rows never seen")
+print(" k      params  alpha  train NLL  test NLL  rows never seen   train NLL at alpha = 0")
 for r in rows:
-    print(f"{r['k']:2d} {r['params']:>11,}  {r['alpha']:5}  {r['train']:9.2f}  {r['test']:8.2f}  {100 * r['unseen']:6.2f} %")
+    print(f"{r['k']:2d} {r['params']:>11,}  {r['alpha']:5}  {r['train']:9.2f}  {r['test']:8.2f}  "
+          f"{100 * r['unseen']:6.2f} %          {r['mle_train']:9.2f}")
 best_row = min(rows, key=lambda r: r["val"])
 print(f"best k on the validation split: k = {best_row['k']}, test NLL {best_row['test']:.2f} nats "
       f"({train.bits_per_dim(best_row['test'], 784):.3f} bits per pixel)")
@@ -128,7 +131,8 @@ _ = results.record("03", f"MarkovTable (k={best_row['k']})", nll_nats=best_row["
 fig, ax = plt.subplots(figsize=(7.5, 4))
 P = [max(r["params"], 1) for r in rows]
 ax.semilogx(P, [r["test"] for r in rows], "o-", label="test NLL (alpha chosen on validation)")
-ax.semilogx(P, [r["train"] for r in rows], "s--", label="train NLL")
+ax.semilogx(P, [r["train"] for r in rows], "s--", label="train NLL (same alpha)")
+ax.semilogx(P, [r["mle_train"] for r in rows], "^:", color="grey", label="train NLL at alpha = 0 (the MLE)")
 for r in rows:
     ax.annotate(f"k={r['k']}", (r["params"], r["test"]), textcoords="offset points", xytext=(0, 6), fontsize=8)
 ax.axvline(best_row["params"], color="grey", ls=":")
@@ -136,11 +140,16 @@ ax.set_xlabel("parameters (log scale)"), ax.set_ylabel("NLL (nats per image)")
 ax.set_title("AR(k) lookup tables on mnist5k"), ax.legend();
 
 # %% [markdown]
-# What to see: the train NLL keeps falling as the tables grow — more context always explains the training digits better — while
-# the test NLL falls steeply from $k=0$ to a few pixels, flattens, and then *rises*: with 4,000 images, the rows of a large table are
-# mostly never seen (last column of the table above) or seen a handful of times, so the model memorizes instead of generalizing.
-# The sweet spot, marked by the dotted line, sits between independence ($k=0$, 784 parameters) and the chain rule ($k=783$, a 237-digit
-# count). Without smoothing ($\alpha = 0$) the large tables are far worse still (the printed "alpha = 0" column).
+# What to see: with the smoothing chosen on validation, the train NLL falls from $k=0$ to $k=12$ but not all the way:
+# it ticks up from $k=12$ to $k=14$ (the table above), because the larger the table, the fewer training digits each of
+# its rows holds, and smoothing with $\alpha = 0.3$ pulls such thin rows away from what the training digits did; at $k=16$ validation picked a smaller $\alpha$, and the train NLL drops again. The maximum-likelihood tables
+# ($\alpha = 0$, last column and grey curve) fit the training digits better at every $k$, and their train NLL can only
+# fall as $k$ grows: an AR($k+1$) table can copy any AR($k$) table, so its best fit is at least as good. Meanwhile the
+# test NLL falls steeply from $k=0$ to a few pixels, flattens, and then *rises*: with 4,000 images, the rows of a large
+# table are mostly never seen (the "rows never seen" column) or seen a handful of times, so the model memorizes instead
+# of generalizing. The sweet spot, marked by the dotted line, sits between independence ($k=0$, 784 parameters) and the
+# chain rule ($k=783$, a 237-digit count). Without smoothing the large tables are far worse on validation (the printed
+# "alpha = 0" column of the loop).
 
 # %%
 show = [k for k in [0, 1, 2, 4, 8, 16] if k in samples]
@@ -156,17 +165,34 @@ plt.tight_layout()
 # parameters, printed above). The largest tables draw noise: a sample soon reaches a context that no training digit showed, whose row
 # holds the smoothing default 1/2, and each noisy pixel makes the next context even less likely to have been seen. Lookup tables cannot go further: chapter 04 replaces the table by a *function* of all previous pixels.
 #
-# ## Counting or gradient descent: the same optimum
-# `MarkovTable` also follows the book's model contract, so the usual training loop can fit it by gradient descent on the NLL.
-# With the best $k$ it should land close to the counted (smoothed) tables:
+# ## Counting or gradient descent
+# `MarkovTable` also follows the book's model contract, so the usual training loop can fit it by gradient descent
+# (Adam) on the NLL. Be precise about what that loop optimizes: the *unsmoothed* training NLL, whose optimum is the
+# $\alpha = 0$ table of counts, not the smoothed table chosen above. It starts from all-$1/2$ tables (logits 0) and
+# stops early on the validation NLL (chapter 00), so it ends somewhere between the two: rows seen often reach their
+# frequency, rows seen once or twice move only part of the way towards 0 or 1 — early stopping smooths too, in its
+# own way — and rows never seen get no gradient and stay at $1/2$, as in the counted tables.
 
 # %%
 k_best = best_row["k"]
 sgd = MarkovTable((1, 28, 28), k=k_best).to(DEVICE)
 sgd, hist = train.fit_or_load(sgd, x_train, x_val, epochs=genlib.budget(full=40, quick=1), lr=0.05,
                               batch_size=256, device=DEVICE, progress=False)
-print(f"AR({k_best}) trained by Adam ({hist.epochs_run} epochs): test NLL {train.evaluate(sgd, x_test):.2f} nats;  "
-      f"by counting: {best_row['test']:.2f}")
+counted = MarkovTable((1, 28, 28), k=k_best).to(DEVICE)
+counts = counted.counts(x_train.to(DEVICE))
+print(f"AR({k_best})                        train NLL   test NLL   (nats per image)")
+print(f"Adam, {hist.epochs_run:2d} epochs (best {hist.best_epoch + 1:2d}):     {train.evaluate(sgd, x_train):8.2f}   "
+      f"{train.evaluate(sgd, x_test):8.2f}")
+for a in [0.0, best_row["alpha"]]:
+    counted.set_tables(*counts, alpha=a)
+    print(f"counting, alpha = {a:<4} {'(MLE)   ' if a == 0 else '(chosen)'}:  {train.evaluate(counted, x_train):8.2f}   "
+          f"{train.evaluate(counted, x_test):8.2f}")
+
+# %% [markdown]
+# What to see: the three fits differ by about a nat on the test digits, not more. Adam's train NLL stays above the
+# MLE's, because it stopped before reaching it, and its test NLL lands near the counted tables' without matching
+# either: early stopping and add-$\alpha$ smoothing are two different ways of keeping rare rows away from 0 and 1.
+# Counting gets the exact optimum of its objective in one pass; gradient descent only approaches it.
 
 # %% [markdown]
 # ## A tiny image: AR($n-1$) is the full joint table
@@ -272,7 +298,8 @@ ch03.check_full_table_k(answer)
 # ## Summary
 # - AR($k$) keeps the chain rule but lets each pixel see only the $k$ previous ones: $\sum_j 2^{\min(j,k)}$ parameters, from $n$ ($k=0$) through $2n-1$
 #   (the Markov chain) to $2^n - 1$ ($k = n-1$, the full table).
-# - Its maximum-likelihood tables are conditional frequencies, fitted by counting; gradient descent reaches the same optimum.
+# - Its maximum-likelihood tables are conditional frequencies, fitted by counting; gradient descent on the same NLL only
+#   approaches that optimum, and with early stopping ends near, not at, the smoothed counts.
 # - On 4,000 real digits the test NLL is best at a small $k$ (see the table above); larger tables memorize the training set, and smoothing only
 #   delays that. Samples show horizontal strokes and nothing vertical.
 # - Next: conditionals that are *functions* of all previous pixels, with far fewer parameters than a table (chapter 04, FVSBN).
