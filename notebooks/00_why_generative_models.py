@@ -97,7 +97,8 @@ plt.tight_layout()
 
 # %% [markdown]
 # What to see: the training and validation curves (left) flatten after a few epochs and stay close, so this
-# tiny model does not overfit; the middle panel shows it learned *where* ink tends to be (the blurry mean digit);
+# tiny model does not overfit (early stopping ended the run a few epochs after the best one, as printed above;
+# the time printed there depends on the machine and on what else it was running); the middle panel shows it learned *where* ink tends to be (the blurry mean digit);
 # but its samples (right) are noise: no pixel knows what its neighbours did. Chapters 02–06 are the story of
 # giving pixels that knowledge without an astronomical number of parameters.
 #
@@ -202,8 +203,8 @@ with torch.no_grad():
 # ## Summary
 # - A generative model is a distribution $p_\theta(x)$ fitted to data; we use it to generate, to score and to represent.
 # - Explicit models give $p_\theta(x)$ exactly; all the models in this book are explicit.
-# - The independent-pixel model trains in a few seconds (timed above), scores images exactly, and draws noise;
-#   an implicit sampler can draw nicer images but cannot say how likely an image is.
+# - The independent-pixel model (784 parameters) trains until early stopping ends it, scores images exactly, and
+#   draws noise; an implicit sampler can draw nicer images but cannot say how likely an image is.
 #
 # ## References
 # - Y. LeCun, C. Cortes, C. Burges. *The MNIST database of handwritten digits* (CC BY-SA 3.0).
