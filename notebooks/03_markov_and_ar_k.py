@@ -140,14 +140,15 @@ ax.set_xlabel("parameters (log scale)"), ax.set_ylabel("NLL (nats per image)")
 ax.set_title("AR(k) lookup tables on mnist5k"), ax.legend();
 
 # %% [markdown]
-# What to see: with the smoothing chosen on validation, the train NLL falls from $k=0$ to $k=12$ but not all the way:
-# it ticks up from $k=12$ to $k=14$ (the table above), because the larger the table, the fewer training digits each of
-# its rows holds, and smoothing with $\alpha = 0.3$ pulls such thin rows away from what the training digits did; at $k=16$ validation picked a smaller $\alpha$, and the train NLL drops again. The maximum-likelihood tables
+# What to see: with the smoothing chosen on validation, the train NLL falls from $k=0$ to $k=12$, then ticks up at
+# $k=14$ (the table above), because the larger the table, the fewer training digits each of
+# its rows holds, and smoothing with $\alpha = 0.3$ pulls such thin rows away from what the training digits did; at
+# $k=16$ validation picked a smaller $\alpha$, and the train NLL drops again. The maximum-likelihood tables
 # ($\alpha = 0$, last column and grey curve) fit the training digits better at every $k$, and their train NLL can only
 # fall as $k$ grows: an AR($k+1$) table can copy any AR($k$) table, so its best fit is at least as good. Meanwhile the
 # test NLL falls steeply from $k=0$ to a few pixels, flattens, and then *rises*: with 4,000 images, the rows of a large
 # table are mostly never seen (the "rows never seen" column) or seen a handful of times, so the model memorizes instead
-# of generalizing. The sweet spot, marked by the dotted line, sits between independence ($k=0$, 784 parameters) and the
+# of generalizing. The sweet spot, marked by the vertical dotted line, sits between independence ($k=0$, 784 parameters) and the
 # chain rule ($k=783$, a 237-digit count). Without smoothing the large tables are far worse on validation (the printed
 # "alpha = 0" column of the loop).
 
@@ -169,9 +170,10 @@ plt.tight_layout()
 # `MarkovTable` also follows the book's model contract, so the usual training loop can fit it by gradient descent
 # (Adam) on the NLL. Be precise about what that loop optimizes: the *unsmoothed* training NLL, whose optimum is the
 # $\alpha = 0$ table of counts, not the smoothed table chosen above. It starts from all-$1/2$ tables (logits 0) and
-# stops early on the validation NLL (chapter 00), so it ends somewhere between the two: rows seen often reach their
-# frequency, rows seen once or twice move only part of the way towards 0 or 1 — early stopping smooths too, in its
-# own way — and rows never seen get no gradient and stay at $1/2$, as in the counted tables.
+# stops early on the validation NLL (chapter 00). Rows seen often get close to their frequency; rows seen once or
+# twice move only part of the way towards 0 or 1 — early stopping smooths too, in its own way — and rows never seen
+# get no gradient and stay at $1/2$, as in the counted tables. We compare it with the counted tables at $\alpha = 0$
+# (the exact optimum of the same objective) and at the $\alpha$ chosen above:
 
 # %%
 k_best = best_row["k"]
@@ -189,10 +191,12 @@ for a in [0.0, best_row["alpha"]]:
           f"{train.evaluate(counted, x_test):8.2f}")
 
 # %% [markdown]
-# What to see: the three fits differ by about a nat on the test digits, not more. Adam's train NLL stays above the
-# MLE's, because it stopped before reaching it, and its test NLL lands near the counted tables' without matching
-# either: early stopping and add-$\alpha$ smoothing are two different ways of keeping rare rows away from 0 and 1.
-# Counting gets the exact optimum of its objective in one pass; gradient descent only approaches it.
+# What to see: on the training digits the three fits are within half a nat, and the MLE is lowest, as it must be:
+# it is the exact optimum of the training NLL, which Adam stopped short of. On the test digits they split. The MLE
+# is more than ten nats worse than the other two: its rows fitted to one or two training digits hold probabilities
+# near 0 or 1, and each surprise in a test digit costs a fortune. Adam and the smoothed counts stay about a nat
+# apart, the smoothed counts ahead. Gradient descent does not reach the counted optimum; stopped early, it ends near
+# the smoothed table, because early stopping and add-$\alpha$ smoothing both keep rare rows away from 0 and 1.
 
 # %% [markdown]
 # ## A tiny image: AR($n-1$) is the full joint table
