@@ -18,8 +18,8 @@
 #
 # **Explicit** models (every model in this book: independent pixels, Markov chains, FVSBN, NADE, PixelRNN)
 # give the exact $p_\theta(x)$. **Implicit** models (GANs, for example) only give samples: you can draw
-# faces, but you cannot ask how likely a face is (we show both in code below). Autoregressive models are explicit *and* can sample —
-# at the price of generating one pixel at a time.
+# faces, but you cannot ask how likely a face is (we show both in code below). Autoregressive models are
+# explicit *and* can sample — at the price of generating one pixel at a time.
 
 # %%
 import os
@@ -98,8 +98,9 @@ plt.tight_layout()
 # %% [markdown]
 # What to see: the training and validation curves (left) flatten after a few epochs and stay close, so this
 # tiny model does not overfit (early stopping ended the run a few epochs after the best one, as printed above;
-# the time printed there depends on the machine and on what else it was running); the middle panel shows it learned *where* ink tends to be (the blurry mean digit);
-# but its samples (right) are noise: no pixel knows what its neighbours did. Chapters 02–06 are the story of
+# the time printed there depends on the machine and on what else it was running). The middle panel shows that it
+# learned *where* ink tends to be (the blurry mean digit), but its samples (right) are noise: no pixel knows what its
+# neighbours did. Chapters 02–06 are the story of
 # giving pixels that knowledge without an astronomical number of parameters.
 #
 # ## Job 2: density estimation and anomaly detection
@@ -180,9 +181,11 @@ with torch.no_grad():
     print("explicit model: log p(x) of the same 5 digits:", [round(v, 1) for v in model.log_prob(x_test[:5].to(DEVICE)).cpu().tolist()])
 
 # %% [markdown]
-# The implicit model assigns these real digits an estimated probability of zero — not because they are unlikely, but
-# because among $2^{784}$ possible images no finite number of draws lands on one given image. The explicit model, crude as
-# its samples are, returns $\log p_\theta(x)$ exactly, in one call. That is what this book's models offer: scores for
+# The implicit model gives these real digits an estimated probability of zero, and that estimate says nothing. Any one
+# image is rare among the $2^{784}$ possible ones: the explicit model puts between $e^{-316}$ and $e^{-201}$ on each of
+# these five (the log-probabilities printed above), and counting would need more draws than there are atoms in the
+# universe to hit one even once. Whether $g$ gives a digit a tiny probability or exactly zero, sampling cannot tell.
+# The explicit model, crude as its samples are, returns $\log p_\theta(x)$ exactly, in one call. That is what this book's models offer: scores for
 # anomaly detection and compression, test NLLs to compare models, and samples too.
 #
 # ## Job 3: representation learning
