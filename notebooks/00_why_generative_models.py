@@ -200,7 +200,7 @@ with torch.no_grad():
 # | 02 | independence, the chain rule, Bayes' rule, conditional independence | $n$ … $2^n-1$ |
 # | 03 | the Markov assumption and AR($k$) models | $2n-1$, …  |
 # | 04 | autoregressive models with learned conditionals; the pixel ordering | FVSBN: $n(n+1)/2$ |
-# | 05 | NADE: shared weights, exact likelihood, real-valued data | $O(nH)$ |
+# | 05 | NADE: shared weights, exact likelihood, real-valued data | $O(nH)$, $H$ hidden units |
 # | 06 | PixelRNN: Row LSTM and Diagonal BiLSTM, colour images | independent of $n$ |
 #
 # ## Summary

@@ -91,8 +91,10 @@ interact(show_coin, p=(0.01, 0.99, 0.01), n=(5, 1000, 5), seed=(0, 20));
 # Lagrange multiplier, $\frac{\partial}{\partial \pi_v}\big[\ell + \lambda(1 - \sum_u \pi_u)\big] = \frac{N_v}{\pi_v} - \lambda = 0$,
 # so $\pi_v = N_v / \lambda$, and the constraint gives $\lambda = N$: $\;\hat\pi_v = N_v / N$.
 #
-# We check both on real data, by maximizing $\ell$ numerically (L-BFGS on softmax logits — it knows nothing of
-# the formula) and comparing with the frequencies. The Bernoulli: *is the centre pixel of a digit inked?*,
+# We check both on real data, by maximizing $\ell$ numerically and comparing with the frequencies. The numerical
+# search knows nothing of the formula: it writes $\pi_v = e^{z_v} / \sum_u e^{z_u}$ (the *softmax* of free numbers
+# $z_v$, so the $\pi_v$ are always positive and sum to 1) and climbs $\ell$ in $z$ with L-BFGS, a standard
+# gradient-based optimizer. The Bernoulli: *is the centre pixel of a digit inked?*,
 # over the 4,000 training digits of `mnist5k`.
 
 # %%
