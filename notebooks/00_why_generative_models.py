@@ -3,7 +3,8 @@
 #
 # **What you will learn**
 # - the three jobs of a generative model: *generation*, *density estimation* and *representation learning*;
-# - the difference between *explicit* models (you can compute $p(x)$) and *implicit* ones (you can only sample);
+# - the difference between *explicit* models (you can compute $p(x)$) and *implicit* ones (you can only
+#   sample);
 # - the one contract every model in this book follows, and how to train, evaluate and sample one;
 # - the map of the course, from a coin flip to PixelRNN.
 #
@@ -55,25 +56,29 @@ viz.show_grid(x_train[torch.randperm(len(x_train))[:64]], "64 training digits (b
 
 # %% [markdown]
 # ## The contract every model follows
-# Every model in `genlib.models` is built as `Model(shape, **hyperparameters)` with `shape = (C, H, W)` and offers
+# Every model in `genlib.models` is built as `Model(shape, **hyperparameters)` with `shape = (C, H, W)` and
+# offers
 #
-# - `model(x)`: the parameters of every pixel's conditional distribution, in image layout (logits for binary pixels);
+# - `model(x)`: the parameters of every pixel's conditional distribution, in image layout (logits for binary
+#   pixels);
 # - `model.log_prob(x)`: the exact $\log p_\theta(x)$ of each image, in nats;
 # - `model.sample(n)` and `model.complete(x, known)` (fill in the unknown pixels);
 # - `genlib.save(model, path)` / `genlib.load(path)`.
 #
-# The simplest model gives each pixel its own coin: $p_\theta(x) = \prod_i \theta_i^{x_i}(1-\theta_i)^{1-x_i}$.
-# It stores each $\theta_i$ as a **logit** $\ell_i = \log\frac{\theta_i}{1-\theta_i}$, any real number, and recovers
-# $\theta_i = \sigma(\ell_i) = 1/(1+e^{-\ell_i})$ (the sigmoid), so gradient steps can never push a probability out of $[0, 1]$.
+# The simplest model gives each pixel its own coin:
+# $p_\theta(x) = \prod_i \theta_i^{x_i}(1-\theta_i)^{1-x_i}$. It stores each $\theta_i$ as a **logit**
+# $\ell_i = \log\frac{\theta_i}{1-\theta_i}$, any real number, and recovers
+# $\theta_i = \sigma(\ell_i) = 1/(1+e^{-\ell_i})$ (the sigmoid), so gradient steps can never push a
+# probability out of $[0, 1]$.
 #
-# We train it with the book's one training loop, `genlib.train.fit_or_load`: Adam (a variant of gradient descent)
-# on the **negative log-likelihood** (NLL), $-\log p_\theta(x)$ averaged over the training images. The NLL is
-# in **nats** because the log is natural; dividing by $784 \ln 2$ turns nats per image into bits per pixel.
-# After every epoch (one pass over the training images) the loop measures the NLL on the validation split, which it
-# never trains on, and keeps the weights of the best epoch. If `patience` epochs in a row (default 5) bring no
-# improvement it stops: this is **early stopping**, and it guards against *overfitting*, a model that keeps getting
-# better on its training images while getting worse on new ones. (`fit_or_load` also reuses a cached result
-# when you re-run the cell.)
+# We train it with the book's one training loop, `genlib.train.fit_or_load`: Adam (a variant of gradient
+# descent) on the **negative log-likelihood** (NLL), $-\log p_\theta(x)$ averaged over the training images.
+# The NLL is in **nats** because the log is natural; dividing by $784 \ln 2$ turns nats per image into bits
+# per pixel. After every epoch (one pass over the training images) the loop measures the NLL on the validation
+# split, which it never trains on, and keeps the weights of the best epoch. If `patience` epochs in a row
+# (default 5) bring no improvement it stops: this is **early stopping**, and it guards against *overfitting*,
+# a model that keeps getting better on its training images while getting worse on new ones. (`fit_or_load`
+# also reuses a cached result when you re-run the cell.)
 
 # %%
 model = IndependentBernoulli((1, 28, 28)).to(DEVICE)
@@ -98,9 +103,9 @@ plt.tight_layout()
 # %% [markdown]
 # What to see: the training and validation curves (left) flatten after a few epochs and stay close, so this
 # tiny model does not overfit (early stopping ended the run a few epochs after the best one, as printed above;
-# the time printed there depends on the machine and on what else it was running). The middle panel shows that it
-# learned *where* ink tends to be (the blurry mean digit), but its samples (right) are noise: no pixel knows what its
-# neighbours did. Chapters 02–06 are the story of
+# the time printed there depends on the machine and on what else it was running). The middle panel shows that
+# it learned *where* ink tends to be (the blurry mean digit), but its samples (right) are noise: no pixel
+# knows what its neighbours did. Chapters 02–06 are the story of
 # giving pixels that knowledge without an astronomical number of parameters.
 #
 # ## Job 2: density estimation and anomaly detection
@@ -125,7 +130,8 @@ with torch.no_grad():
     for name, xa in anomalies.items():
         lp_anomaly[name] = lp_a = model.log_prob(xa.to(DEVICE)).cpu()
         auc[name] = roc_auc_score([1] * len(lp_test) + [0] * len(lp_a), torch.cat([lp_test, lp_a]))
-        print(f"{name:15s} mean log p = {lp_a.mean():8.1f}   (digits {lp_test.mean():6.1f})   AUC = {auc[name]:.3f}")
+        print(f"{name:15s} mean log p = {lp_a.mean():8.1f}   (digits {lp_test.mean():6.1f})   "
+              f"AUC = {auc[name]:.3f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3))
@@ -136,16 +142,17 @@ ax.legend()
 ax.set_title(f"digits vs rotated digits: the histograms overlap (AUC {auc['rotated 90°']:.3f})");
 
 # %% [markdown]
-# What to see: the two histograms overlap over most of their range. The AUC printed above says that a rotated digit
-# scores lower than a test digit in about three pairs out of four; a threshold on $\log p$ that caught most rotated
-# digits would also flag many real ones. Noise and inverted digits are easy to spot (AUC 1.000); rotated and shifted
-# digits are harder, because they still have about the right amount of ink. Better models (chapter 05) separate them better.
+# What to see: the two histograms overlap over most of their range. The AUC printed above says that a rotated
+# digit scores lower than a test digit in about three pairs out of four; a threshold on $\log p$ that caught
+# most rotated digits would also flag many real ones. Noise and inverted digits are easy to spot (AUC 1.000);
+# rotated and shifted digits are harder, because they still have about the right amount of ink. Better models
+# (chapter 05) separate them better.
 #
 # ## Explicit versus implicit, in code
-# An **implicit** model is a sampler: draw noise $z$, push it through a function $g$, output $x = g(z)$. GANs are
-# built this way. Below, $g$ thresholds the average digit plus $z$ times the 16 main directions in which the training
-# digits vary (their principal components); it is not trained like a GAN, but it is a sampler of the same kind.
-# Drawing from it is one line:
+# An **implicit** model is a sampler: draw noise $z$, push it through a function $g$, output $x = g(z)$. GANs
+# are built this way. Below, $g$ thresholds the average digit plus $z$ times the 16 main directions in which
+# the training digits vary (their principal components); it is not trained like a GAN, but it is a sampler of
+# the same kind. Drawing from it is one line:
 
 # %%
 X = x_train.flatten(1)
@@ -164,10 +171,10 @@ viz.show_grid(g(torch.randn(36, 16)), "36 samples of the implicit model", ax=axe
 viz.show_grid(model.sample(36).cpu(), "36 samples of the explicit model", ax=axes[1]);
 
 # %% [markdown]
-# What to see: the implicit sampler draws smooth blobs in the shape of digits, cleaner than the noise of the independent
-# model. But how likely is a given test digit under it? $p(x) = P\big(g(z) = x\big) = \int \mathbf 1[g(z) = x]\,
-# \mathcal N(z; 0, I)\,dz$, an integral over 16 dimensions with no formula. All we can do is sample and count how
-# often we hit $x$ exactly:
+# What to see: the implicit sampler draws smooth blobs in the shape of digits, cleaner than the noise of the
+# independent model. But how likely is a given test digit under it?
+# $p(x) = P\big(g(z) = x\big) = \int \mathbf 1[g(z) = x]\, \mathcal N(z; 0, I)\,dz$, an integral over 16
+# dimensions with no formula. All we can do is sample and count how often we hit $x$ exactly:
 
 # %%
 targets = x_test[:5].flatten(1)
@@ -176,17 +183,20 @@ draws = genlib.budget(full=100_000, quick=10_000)
 for _ in range(draws // 10_000):
     xs = g(torch.randn(10_000, 16)).flatten(1)
     hits += (xs[:, None, :] == targets[None]).all(-1).sum(0)
-print(f"implicit model: exact hits of 5 test digits in {draws:,} draws: {hits.tolist()}  -> p(x) estimated as 0")
+print(f"implicit model: exact hits of 5 test digits in {draws:,} draws: {hits.tolist()}  "
+      f"-> p(x) estimated as 0")
 with torch.no_grad():
-    print("explicit model: log p(x) of the same 5 digits:", [round(v, 1) for v in model.log_prob(x_test[:5].to(DEVICE)).cpu().tolist()])
+    lp5 = model.log_prob(x_test[:5].to(DEVICE)).cpu()
+    print("explicit model: log p(x) of the same 5 digits:", [round(v, 1) for v in lp5.tolist()])
 
 # %% [markdown]
-# The implicit model gives these real digits an estimated probability of zero, and that estimate says nothing. Any one
-# image is rare among the $2^{784}$ possible ones: the explicit model puts between $e^{-316}$ and $e^{-201}$ on each of
-# these five (the log-probabilities printed above), and counting would need more draws than there are atoms in the
-# universe to hit one even once. Whether $g$ gives a digit a tiny probability or exactly zero, sampling cannot tell.
-# The explicit model, crude as its samples are, returns $\log p_\theta(x)$ exactly, in one call. That is what this book's models offer: scores for
-# anomaly detection and compression, test NLLs to compare models, and samples too.
+# The implicit model gives these real digits an estimated probability of zero, and that estimate says nothing.
+# Any one image is rare among the $2^{784}$ possible ones: the explicit model puts between $e^{-316}$ and
+# $e^{-201}$ on each of these five (the log-probabilities printed above), and counting would need more draws
+# than there are atoms in the universe to hit one even once. Whether $g$ gives a digit a tiny probability or
+# exactly zero, sampling cannot tell. The explicit model, crude as its samples are, returns $\log p_\theta(x)$
+# exactly, in one call. That is what this book's models offer: scores for anomaly detection and compression,
+# test NLLs to compare models, and samples too.
 #
 # ## Job 3: representation learning
 # A model that explains the data well has, somewhere inside it, features that describe the data.
@@ -204,12 +214,15 @@ with torch.no_grad():
 # | 06 | PixelRNN: Row LSTM and Diagonal BiLSTM, colour images | independent of $n$ |
 #
 # ## Summary
-# - A generative model is a distribution $p_\theta(x)$ fitted to data; we use it to generate, to score and to represent.
+# - A generative model is a distribution $p_\theta(x)$ fitted to data; we use it to generate, to score and to
+#   represent.
 # - Explicit models give $p_\theta(x)$ exactly; all the models in this book are explicit.
-# - The independent-pixel model (784 parameters) trains until early stopping ends it, scores images exactly, and
-#   draws noise; an implicit sampler can draw nicer images but cannot say how likely an image is.
+# - The independent-pixel model (784 parameters) trains until early stopping ends it, scores images exactly,
+#   and draws noise; an implicit sampler can draw nicer images but cannot say how likely an image is.
 #
 # ## References
 # - Y. LeCun, C. Cortes, C. Burges. *The MNIST database of handwritten digits* (CC BY-SA 3.0).
-# - R. Salakhutdinov, I. Murray (2008). *On the quantitative analysis of deep belief networks.* ICML (stochastic binarization).
-# - I. Goodfellow (2016). *NIPS 2016 tutorial: generative adversarial networks*, arXiv:1701.00160 (explicit vs implicit models).
+# - R. Salakhutdinov, I. Murray (2008). *On the quantitative analysis of deep belief networks.* ICML
+#   (stochastic binarization).
+# - I. Goodfellow (2016). *NIPS 2016 tutorial: generative adversarial networks*, arXiv:1701.00160 (explicit vs
+#   implicit models).
