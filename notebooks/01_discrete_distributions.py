@@ -37,7 +37,8 @@ print(f"seed {SEED}, quick mode: {QUICK}  (set GENLIB_QUICK=1 for tiny budgets)"
 #
 # Two probabilities, but they sum to one, so **one** number $\theta$ says everything.
 # A **categorical** over $m$ values $\{0, \dots, m-1\}$ has probabilities $\pi_0, \dots, \pi_{m-1}$ with
-# $\sum_v \pi_v = 1$: $m - 1$ free parameters (the last one is $1$ minus the others). A Bernoulli is a categorical with $m = 2$.
+# $\sum_v \pi_v = 1$: $m - 1$ free parameters (the last one is $1$ minus the others). A Bernoulli is a
+# categorical with $m = 2$.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -47,13 +48,15 @@ for m in [2, 10, 17, 256]:
 
 # %% [markdown]
 # ## Sampling and the log-likelihood
-# To **sample** a Bernoulli, draw $u$ uniform in $[0, 1)$ and output $1$ if $u < \theta$. Given $N$ independent
-# flips $x_1, \dots, x_N$ with $N_1$ ones and $N_0$ zeros, their probability is a product, and its log a sum:
+# To **sample** a Bernoulli, draw $u$ uniform in $[0, 1)$ and output $1$ if $u < \theta$. Given $N$
+# independent flips $x_1, \dots, x_N$ with $N_1$ ones and $N_0$ zeros, their probability is a product, and its
+# log a sum:
 #
 # $$\ell(\theta) = \log \prod_{i=1}^N p(x_i \mid \theta) = N_1 \log\theta + N_0 \log(1-\theta).$$
 #
-# Slide $p$ (the true $\theta$ that generates the flips) and $N$: the left panel shows the flips, the right one
-# $\ell(\theta)$ for those flips as a function of $\theta$. Its peak sits at $N_1/N$, close to $p$ when $N$ is large.
+# Slide $p$ (the true $\theta$ that generates the flips) and $N$: the left panel shows the flips, the right
+# one $\ell(\theta)$ for those flips as a function of $\theta$. Its peak sits at $N_1/N$, close to $p$ when
+# $N$ is large.
 
 # %%
 def show_coin(p=0.3, n=60, seed=0):
@@ -88,11 +91,14 @@ interact(show_coin, p=(0.01, 0.99, 0.01), n=(5, 1000, 5), seed=(0, 20));
 # $-N_1/\theta^2 - N_0/(1-\theta)^2 < 0$, so it is a maximum.
 #
 # **Categorical.** Maximize $\ell(\pi) = \sum_v N_v \log \pi_v$ subject to $\sum_v \pi_v = 1$. With a
-# Lagrange multiplier, $\frac{\partial}{\partial \pi_v}\big[\ell + \lambda(1 - \sum_u \pi_u)\big] = \frac{N_v}{\pi_v} - \lambda = 0$,
+# Lagrange multiplier,
+# $$\frac{\partial}{\partial \pi_v}\big[\ell + \lambda(1 - \textstyle\sum_u \pi_u)\big] = \frac{N_v}{\pi_v} - \lambda = 0,$$
 # so $\pi_v = N_v / \lambda$, and the constraint gives $\lambda = N$: $\;\hat\pi_v = N_v / N$.
 #
-# We check both on real data, by maximizing $\ell$ numerically (L-BFGS on softmax logits — it knows nothing of
-# the formula) and comparing with the frequencies. The Bernoulli: *is the centre pixel of a digit inked?*,
+# We check both on real data, by maximizing $\ell$ numerically and comparing with the frequencies. The
+# numerical search knows nothing of the formula: it writes $\pi_v = e^{z_v} / \sum_u e^{z_u}$ (the *softmax*
+# of free numbers $z_v$, so the $\pi_v$ are always positive and sum to 1) and climbs $\ell$ in $z$ with
+# L-BFGS, a standard gradient-based optimizer. The Bernoulli: *is the centre pixel of a digit inked?*,
 # over the 4,000 training digits of `mnist5k`.
 
 # %%
@@ -117,8 +123,9 @@ ax.bar(np.arange(17) + 0.2, numeric, width=0.4, label="numerical maximum of the 
 ax.set_xlabel("grey level of pixel (3, 3)"), ax.set_ylabel("probability"), ax.legend();
 
 # %% [markdown]
-# The two sets of bars agree to the tiny difference printed above: the maximum-likelihood categorical *is* the histogram.
-# It gives probability 0 to the values that never occurred — remember that; it is what breaks below.
+# The two sets of bars agree to the tiny difference printed above: the maximum-likelihood categorical *is* the
+# histogram. It gives probability 0 to the values that never occurred — remember that; it is what breaks
+# below.
 #
 # ## A categorical you can set
 # Set the (unnormalized) weights of a categorical over $m = 4$ values. The left panel compares the
@@ -134,7 +141,7 @@ def show_categorical(w0=1.0, w1=2.0, w2=4.0, w3=1.0, n=200, seed=0):
     fig, ax = plt.subplots(figsize=(6, 2.6))
     ax.bar(np.arange(4) - 0.2, probs, width=0.4, label="probabilities pi")
     ax.bar(np.arange(4) + 0.2, f, width=0.4, label=f"frequencies in {n} samples")
-    ax.set_xticks(range(4)), ax.legend(fontsize=8)
+    ax.set_xticks(range(4)), ax.set_xlabel("value v"), ax.set_ylabel("probability"), ax.legend(fontsize=8)
     plt.show()
     print(f"log-likelihood of the samples: {log_likelihood(probs, x):.1f} nats under pi, "
           f"{log_likelihood(f, x):.1f} nats under their own frequencies")
@@ -148,8 +155,8 @@ interact(show_categorical, w0=(0.0, 5.0, 0.1), w1=(0.0, 5.0, 0.1), w2=(0.0, 5.0,
 
 # %% [markdown]
 # ## One colour pixel: 16,777,215 parameters
-# An 8-bit RGB pixel takes $256 \times 256 \times 256 = 16{,}777{,}216$ colours. With no assumptions its distribution
-# is a categorical over all of them.
+# An 8-bit RGB pixel takes $256 \times 256 \times 256 = 16{,}777{,}216$ colours. With no assumptions its
+# distribution is a categorical over all of them.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -157,9 +164,9 @@ m = 256 ** 3
 print(f"colours: {m:,};  free parameters: counting.categorical(256**3) = {counting.categorical(m):,}")
 
 # %% [markdown]
-# Can we estimate those from real photographs? scikit-learn ships two (`load_sample_images`: a Chinese temple and
-# a flower, 427×640 each). We fit the categorical by maximum likelihood — count every colour — and see how many of
-# the 16,777,216 cells receive any count.
+# Can we estimate those from real photographs? scikit-learn ships two (`load_sample_images`: a Chinese temple
+# and a flower, 427×640 each). We fit the categorical by maximum likelihood — count every colour — and see how
+# many of the 16,777,216 cells receive any count.
 
 # %%
 from sklearn.datasets import load_sample_images
@@ -168,6 +175,10 @@ photos = load_sample_images().images
 fig, ax = plt.subplots(1, 2, figsize=(9, 3))
 for a, im, name in zip(ax, photos, ["china.jpg", "flower.jpg"]):
     a.imshow(im), a.set_title(f"{name}: {im.shape[0]}x{im.shape[1]} pixels"), a.axis("off")
+
+# %% [markdown]
+# Two ordinary photographs (sizes in the titles): a temple in muted greys and browns, a flower in saturated
+# pinks and greens. The next cell counts how many distinct colours they use between them.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -185,9 +196,9 @@ print(f"cells with probability 0: {m - seen:,}")
 print(f"even if every pixel had a new colour, at most {100 * len(codes) / m:.2f} % of the cells could be seen")
 
 # %% [markdown]
-# Half a million pixels fill under 1 % of the table, and 99 % of the cells keep probability exactly 0. The cost shows
-# when we fit the categorical to one photo and use it on the other: any colour the first photo never showed gets
-# probability 0, so the whole second photo gets log-likelihood $-\infty$.
+# Half a million pixels fill under 1 % of the table, and 99 % of the cells keep probability exactly 0. The
+# cost shows when we fit the categorical to one photo and use it on the other: any colour the first photo
+# never showed gets probability 0, so the whole second photo gets log-likelihood $-\infty$.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -199,8 +210,8 @@ print(f"log-likelihood of flower.jpg under the categorical fitted to china.jpg: 
       f"{p_china[flower].log().sum().item()}")
 
 # %% [markdown]
-# How fast do new colours appear as we look at more pixels? We draw random subsets of the 546,560 pixels and count
-# the distinct colours.
+# How fast do new colours appear as we look at more pixels? We draw random subsets of the 546,560 pixels and
+# count the distinct colours.
 
 # %%
 g = torch.Generator().manual_seed(0)
@@ -214,13 +225,14 @@ ax.set_xlabel("pixels looked at"), ax.set_ylabel("count"), ax.legend(fontsize=8)
 
 # %% [markdown]
 # What to see: the curve bends away from the diagonal (photos reuse colours) but is nowhere near the red line.
-# To give every cell even a handful of counts we would need *billions* of pixels — and still a categorical over
-# colours would not know that (120, 64, 30) and (121, 64, 30) are almost the same colour. That missing structure is
-# what later chapters add.
+# To give every cell even a handful of counts we would need *billions* of pixels — and still a categorical
+# over colours would not know that (120, 64, 30) and (121, 64, 30) are almost the same colour. That missing
+# structure is what later chapters add.
 #
 # ## A binary image of $n$ pixels: $2^n - 1$
-# Make the pixels binary, but look at a whole image. A black-and-white image of $n$ pixels is one of $2^n$ possible
-# images, so the joint distribution with no assumptions is a categorical with $2^n - 1$ free parameters.
+# Make the pixels binary, but look at a whole image. A black-and-white image of $n$ pixels is one of $2^n$
+# possible images, so the joint distribution with no assumptions is a categorical with $2^n - 1$ free
+# parameters.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -238,10 +250,10 @@ n_atoms = next(n for n in range(1, 785) if counting.joint_table(n) > 10 ** 80)
 print(f"smallest n with 2**n - 1 > 10**80: n = {n_atoms}")
 
 # %% [markdown]
-# For scale: the observable universe holds roughly $10^{80}$ atoms (a common order-of-magnitude estimate), and the
-# table of an image of just 266 pixels — smaller than 17×17 — has more cells than that. Our 4,000 training digits are 4,000 cells of that
-# table — every one of them a different image — and the maximum-likelihood table puts probability $1/4000$ on each and 0
-# on every other digit ever written.
+# For scale: the observable universe holds roughly $10^{80}$ atoms (a common order-of-magnitude estimate), and
+# the table of an image of just 266 pixels — smaller than 17×17 — has more cells than that. Our 4,000 training
+# digits are 4,000 cells of that table — every one of them a different image — and the maximum-likelihood
+# table puts probability $1/4000$ on each and 0 on every other digit ever written.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -256,14 +268,17 @@ ax.semilogy(ns, [float(counting.joint_table(int(n))) for n in ns], label="joint 
 ax.semilogy(ns, ns, label="independent pixels: n (chapter 02)")
 ax.semilogy(ns, 2 * ns - 1, "--", label="Markov chain: 2n - 1 (chapter 03)")
 ax.axhline(1e80, color="grey", ls=":", label="atoms in the observable universe (~1e80)")
-for side in [2, 4, 8, 16, 28]:
-    ax.annotate(f"{side}x{side}", (side * side, float(counting.joint_table(side * side))), fontsize=8)
+for side, dx in [(4, -14), (8, 2), (16, 2), (28, -30)]:  # 2x2 (n = 4) is left out: it would sit on 4x4
+    n_side = side * side
+    ax.plot(n_side, float(counting.joint_table(n_side)), "k.")
+    ax.annotate(f"{side}x{side}", (n_side, float(counting.joint_table(n_side))), textcoords="offset points",
+                xytext=(dx, 6), fontsize=8)
 ax.set_ylim(0.5, 1e250)
 ax.set_xlabel("number of binary pixels n"), ax.set_ylabel("free parameters"), ax.legend(fontsize=8);
 
 # %% [markdown]
-# What to see: on a log scale the joint table is a straight line that passes the number of atoms in the universe at
-# 266 pixels, while the counts of the next two chapters hug the bottom of the plot.
+# What to see: on a log scale the joint table is a straight line that passes the number of atoms in the
+# universe at 266 pixels, while the counts of the next two chapters hug the bottom of the plot.
 #
 # ## Exercises
 # Each checker says ✓ or ✗ with a hint. Replace the `...` and run the cell.
@@ -318,7 +333,8 @@ ch01.check_bernoulli_mle(bernoulli_mle)
 # ```
 # </details>
 #
-# **4.** Write `log_lik(probs, samples)`: the log-likelihood in nats of integer samples under a categorical `probs`.
+# **4.** Write `log_lik(probs, samples)`: the log-likelihood in nats of integer samples under a categorical
+# `probs`.
 
 # %%
 def log_lik(probs, samples):
@@ -339,13 +355,16 @@ ch01.check_log_likelihood(log_lik)
 #
 # ## Summary
 # - A Bernoulli has 1 free parameter, a categorical over $m$ values $m - 1$.
-# - The log-likelihood of independent observations is a sum; its maximum is the vector of empirical frequencies
-#   (derived with a derivative or a Lagrange multiplier, and matched numerically on real pixels).
-# - One RGB pixel needs 16,777,215 parameters; half a million real pixels touch under 1 % of them, and the fitted table
-#   gives a new photo log-likelihood $-\infty$.
-# - A binary image of $n$ pixels needs $2^n - 1$; for 28×28 that has 237 digits. Next chapter: assumptions that cut it down.
+# - The log-likelihood of independent observations is a sum; its maximum is the vector of empirical
+#   frequencies (derived with a derivative or a Lagrange multiplier, and matched numerically on real pixels).
+# - One RGB pixel needs 16,777,215 parameters; half a million real pixels touch under 1 % of them, and the
+#   fitted table gives a new photo log-likelihood $-\infty$.
+# - A binary image of $n$ pixels needs $2^n - 1$; for 28×28 that has 237 digits. Next chapter: assumptions
+#   that cut it down.
 #
 # ## References
-# - C. M. Bishop (2006). *Pattern Recognition and Machine Learning*, §2.1–2.2 (Bernoulli, multinomial, maximum likelihood). Springer.
+# - C. M. Bishop (2006). *Pattern Recognition and Machine Learning*, §2.1–2.2 (Bernoulli, multinomial, maximum
+#   likelihood). Springer.
 # - K. P. Murphy (2012). *Machine Learning: A Probabilistic Perspective*, §3.3–3.4. MIT Press.
-# - `china.jpg` and `flower.jpg`: scikit-learn sample images, CC BY 2.0 (photographers danielbuechele and vultilion on Flickr).
+# - `china.jpg` and `flower.jpg`: scikit-learn sample images, CC BY 2.0 (photographers danielbuechele and
+#   vultilion on Flickr).

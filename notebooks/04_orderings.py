@@ -3,19 +3,20 @@
 #
 # **What you will learn**
 # - an autoregressive model is the chain rule with *learned* conditionals, and how it sits between
-#   AR(1) (a lookup table on the previous pixel) and AR($N$) (a lookup table on all previous pixels);
-# - the fully visible sigmoid belief network (FVSBN): one logistic regression per pixel, $N(N+1)/2$ parameters,
-#   an exact log-likelihood and exact samples;
+#   AR(1) (a lookup table on the previous pixel) and AR($N-1$) (a lookup table on all previous pixels);
+# - the fully visible sigmoid belief network (FVSBN): one logistic regression per pixel, $N(N+1)/2$
+#   parameters, an exact log-likelihood and exact samples;
 # - that the chain rule holds in *any* pixel ordering, what six orderings look like, and how much the
 #   ordering changes a trained model's test NLL on real digits;
 # - that the ordering decides which questions a model can answer: which halves of a digit it can complete.
 #
 # ## The picture
 # In chapter 03 each pixel looked up its probability in a table indexed by the previous pixel (AR(1)) —
-# cheap, but blind to everything else; a table indexed by *all* previous pixels (AR($N$)) is exact but has
-# $2^N - 1$ entries. An FVSBN keeps the "all previous pixels" context and replaces the table by a
-# logistic regression: pixel $j$ looks at every pixel before it, weighs each by a learned number, and squashes
-# the sum into a probability. "Before" is decided by an **ordering** — raster (row by row) is only one choice.
+# cheap, but blind to everything else; a table indexed by *all* previous pixels (AR($N-1$): the last pixel
+# sees the $N-1$ others) is exact but has $2^N - 1$ entries. Here $N$ is the number of pixels, the $n$ of
+# chapter 03. An FVSBN keeps the "all previous pixels" context and replaces the table by a logistic
+# regression: pixel $j$ looks at every pixel before it, weighs each by a learned number, and squashes the sum
+# into a probability. "Before" is decided by an **ordering** — raster (row by row) is only one choice.
 
 # %%
 import math
@@ -34,21 +35,21 @@ print(f"seed {SEED}, quick mode: {QUICK}  (set GENLIB_QUICK=1 for tiny budgets)"
 
 # %% [markdown]
 # ## The maths: the chain rule in an ordering
-# Let $o$ be a permutation of the $N$ pixels: $o_1$ is generated first, $o_2$ second, and so on. The chain rule
-# holds in every ordering, with no assumption:
+# Let $o$ be a permutation of the $N$ pixels: $o_1$ is generated first, $o_2$ second, and so on. The chain
+# rule holds in every ordering, with no assumption:
 # $$p(x) = \prod_{j=1}^{N} p\big(x_{o_j} \mid x_{o_1}, \dots, x_{o_{j-1}}\big) = \prod_{j=1}^{N} p(x_{o_j} \mid x_{o_{<j}}).$$
 # An **autoregressive model** chooses a parametric form for each conditional. The FVSBN
 # (Neal 1992; Frey 1998) chooses a logistic regression on all earlier pixels:
 # $$p(x_{o_j} = 1 \mid x_{o_{<j}}) = \sigma\Big(b_j + \sum_{i<j} W_{ji}\, x_{o_i}\Big), \qquad \sigma(a) = \frac{1}{1+e^{-a}}.$$
 # Pixel $j$ has one bias and $j-1$ weights, so the model has $\sum_{j=1}^N j = N(N+1)/2$ parameters —
-# between AR(1) with tables ($2N-1$) and AR($N$) with tables ($2^N-1$).
+# between AR(1) with tables ($2N-1$) and AR($N-1$) with tables ($2^N-1$).
 
 # %%
 # NBVAL_CHECK_OUTPUT
 N = 28 * 28
 print(f"AR(1), lookup tables:     {counting.markov_table(N, k=1):>10,}")
 print(f"FVSBN, logistic per pixel:{counting.fvsbn(N):>10,}   = N(N+1)/2")
-print(f"AR(N), lookup tables:     2^{N} - 1, a number with {counting.digits(counting.chain_rule(N))} digits")
+print(f"AR(N-1), lookup tables:   2^{N} - 1, a number with {counting.digits(counting.chain_rule(N))} digits")
 
 # %% [markdown]
 # ## The code
@@ -62,8 +63,9 @@ import inspect
 print(inspect.getsource(FVSBN.forward))
 
 # %% [markdown]
-# `W` is stored dense, so PyTorch counts $N^2 + N$ numbers; the mask zeroes $N(N-1)/2 + N$ of them (the diagonal
-# and everything above it), which never influence the model and get zero gradient. The *free* parameters are $N(N+1)/2$:
+# `W` is stored dense, so PyTorch counts $N^2 + N$ numbers; the mask zeroes $N(N-1)/2 + N$ of them (the
+# diagonal and everything above it), which never influence the model and get zero gradient. The *free*
+# parameters are $N(N+1)/2$:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -81,20 +83,23 @@ print(f"free (used by the mask): {model.num_free_parameters:,}  = N(N+1)/2 = cou
 
 # %%
 NAMES = list(orderings.NAMED)
-fig, axes = plt.subplots(1, len(NAMES), figsize=(2.3 * len(NAMES), 2.6))
+fig, axes = plt.subplots(1, len(NAMES), figsize=(2.3 * len(NAMES) + 1, 2.6), layout="constrained")
 for ax, name in zip(axes, NAMES):
     viz.show_ordering(orderings.get(name, 28, 28), 28, 28, ax=ax, title=name)
-plt.tight_layout()
+fig.colorbar(axes[-1].images[0], ax=axes, shrink=0.9, label="generation step (0 = first)");
 
 # %% [markdown]
-# Every heat map is a permutation of the same 784 pixels; any of them gives an exact factorization of $p(x)$.
+# What to see: each map holds every step from 0 (dark) to 783 (yellow) exactly once — every ordering is a
+# permutation of the same 784 pixels, and any of them gives an exact factorization of $p(x)$.
 #
 # ## Training FVSBNs on real digits
 # The data is `mnist5k`: 4,000 binarized training digits, 500 for validation, 500 for test. 307,720 parameters
 # and 4,000 images is a recipe for overfitting, so training uses three brakes: it starts from the independent
 # model of chapter 02 ($W = 0$, $b$ = the logit of each pixel's frequency, `start_from_independent`), adds an
-# L2 penalty on the weights (`weight_decay`), and keeps the epoch with the best *validation* NLL (early stopping).
-# Every ordering gets exactly the same budget.
+# L2 penalty on the weights (`weight_decay`: every step also shrinks each weight a little towards 0, so no
+# weight grows large just to fit a few training digits), and keeps the epoch with the best *validation* NLL
+# (early stopping, chapter 00).
+# Every ordering gets exactly the same budget: the same number of epochs and the same settings (`FIT` below).
 
 # %%
 x_train, x_val = data.load("mnist5k", "train"), data.load("mnist5k", "val")
@@ -122,14 +127,18 @@ for name in NAMES:
     h = HISTORY[name, 0]
     print(f"{name:9s} test NLL {nll[name]:7.2f} nats = {train.bits_per_dim(nll[name], N):.4f} bits/pixel "
           f"(train {train.evaluate(trained[name], x_train):.2f}, validation {h.best_val_nll:.2f}; "
-          f"best epoch {h.best_epoch + 1} of {h.epochs_run}, {h.seconds:.0f} s)")
+          f"best epoch {h.best_epoch + 1} of {h.epochs_run})")
     results.record("04", f"FVSBN ({name})", nll_nats=nll[name], params=counting.fvsbn(N))
+print(f"gain over the start: {start - max(nll.values()):.1f} to {start - min(nll.values()):.1f} nats")
 
 # %% [markdown]
-# Letting each pixel see the earlier ones takes about 100 nats off the independent model's bill (the first line).
-# For scale, Larochelle & Murray (2011) report 97.45 nats for an FVSBN trained on the full 50,000-image binarized
-# MNIST, 12 times more data than here; with 4,000 images the weights overfit (train NLL well below validation)
-# and early stopping has to pick the epoch.
+# Letting each pixel see the earlier ones takes about 100 nats off the independent model's bill (the last
+# line). Every ordering ran the same number of epochs with the same settings; we do not compare training
+# times, which depend on what else the machine was doing.
+# For scale, Larochelle & Murray (2011) report 97.45 nats for an FVSBN trained on the full 50,000-image
+# binarized MNIST, 12 times more data than here; with 4,000 images the weights overfit (train NLL well below
+# validation), so the epoch with the best validation NLL is the one kept (printed above: the last or nearly
+# the last of 20).
 #
 # ## An explicit model: exact log-likelihood and samples
 # `log_prob` is exact — the 784 conditionals of one image are computed by one matrix product, and their logs
@@ -151,8 +160,11 @@ viz.show_grid(samples, "64 samples of the raster FVSBN", ax=axes[1]);
 # hidden units.
 #
 # ## The experiment: does the ordering matter?
-# Same model, same data, same budget, six orderings. The table gives each test NLL and its difference from raster
-# with a standard error computed on the same 500 test digits (a paired comparison).
+# Same model, same data, same budget, six orderings. The table gives each test NLL and its difference from
+# raster with a standard error computed on the same 500 test digits (a paired comparison: for each digit, its
+# NLL under the ordering minus its NLL under raster; the standard error is the standard deviation of those 500
+# differences divided by $\sqrt{500}$, and a mean difference of more than about two standard errors is
+# unlikely to be chance).
 
 # %%
 per_image = {n: -trained[n].log_prob(x_test.to(DEVICE)).detach().cpu().double() for n in NAMES}
@@ -166,9 +178,11 @@ lo = min(nll.values())
 ax.set_ylim(lo - 5, max(nll.values()) + 2)
 ax.set_ylabel("test NLL (nats per image)")
 ax.set_title("FVSBN on mnist5k, one bar per ordering (lower is better)");
+print(f"spread (largest - smallest test NLL): {max(nll.values()) - min(nll.values()):.2f} nats")
 
 # %% [markdown]
-# The bars are close: the six orderings land within about one nat of each other, under 1 % of the NLL. The
+# The bars are close (note the y axis starts near the lowest bar): the six orderings land within about one nat
+# of each other (the spread printed above), under 1 % of the NLL. The
 # paired standard errors are small enough to show that some gaps are real on this test set (spiral and random
 # come out a little ahead of raster; snake and raster tie), but none is large. That is the chain rule at work:
 # every ordering factorizes the same distribution exactly, and the FVSBN's conditional for pixel $j$ sees
@@ -181,7 +195,9 @@ ax.set_title("FVSBN on mnist5k, one bar per ordering (lower is better)");
 # once, by the pixel of the pair that comes second (exercise 2), so the mean is $2970/784 = 3.79$. The
 # orderings differ in *where* that context is: the number of pixels generated with no neighbour known, and
 # whether the uncertain pixels — those in the centre, where digits put their ink — get their context. The last
-# column weights each pixel's count by its uncertainty (the entropy of its frequency in the training set).
+# column weights each pixel's count by its uncertainty: the entropy (defined in chapter 02) of the pixel's
+# Bernoulli, $-\theta_i \log\theta_i - (1-\theta_i)\log(1-\theta_i)$ with $\theta_i$ its frequency of ink in
+# the training set.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -197,58 +213,101 @@ for n in NAMES:
 # spiral — which gives the uncertain centre pixels the *least* local context, because it starts there — is
 # among the best orderings. Local context does not rank orderings for an FVSBN: its conditionals see all
 # earlier pixels, near and far, and a pixel drawn early with little context makes many later ones easier.
-# (For a model that sees only a few previous pixels, like the AR($k$) tables of chapter 03, local context is
-# everything, and the ordering matters far more.)
+#
+# For a model that sees only the $k$ previous pixels, the AR($k$) tables of chapter 03, the ordering decides
+# what those $k$ pixels *are*. We measure it: AR($k$) tables in each of the six orderings, fitted by counting
+# with $\alpha$ chosen on validation as in chapter 03, test NLL in nats per image.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from genlib.models import MarkovTable
+
+
+def ar_k_test_nll(name, k, alphas=(0.03, 0.1, 0.3, 1.0)):
+    """AR(k) lookup tables in ordering `name`, counted on x_train; alpha chosen on x_val (chapter 03)."""
+    m = MarkovTable((1, 28, 28), k=k, ordering=orderings.get(name, 28, 28))
+    counts = m.counts(x_train)
+    best = min(alphas, key=lambda a: train.evaluate(m.set_tables(*counts, alpha=a), x_val))
+    return train.evaluate(m.set_tables(*counts, alpha=best), x_test)
+
+
+print(" " * 7 + "".join(f"{n:>9s}" for n in NAMES) + "   spread   spread without random")
+for k in [1, 2, 4, 8]:
+    r = {n: ar_k_test_nll(n, k) for n in NAMES}
+    spatial = [r[n] for n in NAMES if n != "random"]
+    print(f"AR({k})  " + "".join(f"{r[n]:9.1f}" for n in NAMES)
+          + f"   {max(r.values()) - min(r.values()):6.1f}   {max(spatial) - min(spatial):6.1f}")
+
+# %%
+spatial = [nll[n] for n in NAMES if n != "random"]
+print("FVSBN  " + "".join(f"{nll[n]:9.1f}" for n in NAMES)
+      + f"   {max(nll.values()) - min(nll.values()):6.1f}   {max(spatial) - min(spatial):6.1f}")
+
+# %% [markdown]
+# What to see: for the AR($k$) tables the ordering moves the test NLL by tens of nats — random, whose $k$
+# previous pixels are scattered over the image, gains only 1 to 11 nats over the independent model (209.19
+# nats, the first line of the training output), and even among the five spatial orderings
+# diagonal (whose previous pixels run along an anti-diagonal, away from the strokes) pays many nats more than
+# spiral. For the FVSBN, whose conditionals see every earlier pixel, the spread is about one nat. The ordering
+# matters far more for a model with a short window than for one that sees the whole past.
 #
 # The per-pixel picture shows where each ordering pays. Below, the test NLL of every pixel's conditional
 # (averaged over the 500 test digits, bright = expensive), and the NLL accumulated along the generation steps.
 
 # %%
-fig, axes = plt.subplots(1, len(NAMES) + 1, figsize=(2.3 * len(NAMES) + 4, 2.8),
+fig, axes = plt.subplots(1, len(NAMES) + 1, figsize=(2.3 * len(NAMES) + 5, 2.8), layout="constrained",
                          gridspec_kw={"width_ratios": [1] * len(NAMES) + [2]})
 xt = x_test.to(DEVICE)
 for ax, n in zip(axes, NAMES):
     with torch.no_grad():
         bce = torch.nn.functional.binary_cross_entropy_with_logits(trained[n](xt), xt, reduction="none")
     pixel_nll = bce.mean(0)[0].cpu()  # (28, 28) nats
-    ax.imshow(pixel_nll, cmap="magma", vmin=0, vmax=0.6)
+    im = ax.imshow(pixel_nll, cmap="magma", vmin=0, vmax=0.6)
     ax.set_title(f"{n}\n{pixel_nll.sum():.1f} nats", fontsize=9)
     ax.axis("off")
     steps = pixel_nll.flatten()[trained[n].ordering.cpu()]
     axes[-1].plot(steps.cumsum(0), label=n)
+    print(f"{n:9s} NLL of the first 150 steps: {steps[:150].sum():5.1f} nats of {steps.sum():5.1f}")
+fig.colorbar(im, ax=axes[:-1], shrink=0.9, label="NLL of the pixel (nats)")
 axes[-1].set_xlabel("generation step")
 axes[-1].set_ylabel("NLL so far (nats)")
-axes[-1].legend(fontsize=7)
-plt.tight_layout()
+axes[-1].legend(fontsize=7);
 
 # %% [markdown]
 # What to see: every ordering pays almost nothing on the blank border and most of its bill on the stroke
 # region, but *when* it pays differs — raster, column, snake and diagonal spend almost nothing in their first
-# 150 steps (blank rows, columns or corners), spiral spends at once (it starts in the uncertain centre), and
-# random spreads its cost evenly; its map is speckled because the pixels it happens to draw early, with little
-# known, are expensive. The totals still end up close, because an early, expensive guess makes later pixels cheaper.
+# 150 steps (blank rows, columns or corners; printed above the figure), spiral spends at once (it starts in
+# the uncertain centre), and random spreads its cost evenly; its map is speckled because the pixels it happens
+# to draw early, with little known, are expensive. The totals still end up close, because an early, expensive
+# guess makes later pixels cheaper.
 #
 # ## Explore: an ordering of your choice
 # Pick an ordering from the dropdown (and a seed for `random`); the figure shows its heat map, one sample
-# appearing pixel by pixel in that order, eight samples, and the test NLL. The six named orderings load from the
-# cache instantly; a new random seed trains a new FVSBN first (one to three minutes in full mode on a laptop CPU).
+# appearing pixel by pixel in that order, eight samples, and the test NLL. The six named orderings load from
+# the cache instantly; a new random seed trains a new FVSBN first (a few minutes in full mode on a laptop
+# CPU).
 
 # %%
 explorer = widgets.ordering_explorer(model_for)
 explorer
 
 # %% [markdown]
-# The same figure without a widget, for the static page — the spiral FVSBN builds each digit from the centre out:
+# The same figure without a widget, for the static page — the spiral FVSBN builds each digit from the centre
+# out:
 
 # %%
 widgets.ordering_figure(trained["spiral"], "spiral", nll["spiral"]);
 
 # %% [markdown]
+# What to see: left, the spiral's generation steps (dark = early, the star = the first pixel, as in the heat
+# maps above); top row, one sample as it is generated (grey = not generated yet), the strokes growing outward
+# from the centre; bottom row, eight finished samples.
+#
 # ## Completion: the ordering decides which questions a model can answer
 # `model.complete(x, known)` keeps the known pixels and samples the others in the model's ordering. When every
-# known pixel comes before every unknown one, each sampled pixel is drawn from $p(x_{o_j}\mid x_{o_{<j}})$ with all
-# the known pixels in its context: an exact sample of $p(\text{unknown} \mid \text{known})$. Otherwise the model
-# samples the early unknown pixels *without looking* at the known ones that come later.
+# known pixel comes before every unknown one, each sampled pixel is drawn from $p(x_{o_j}\mid x_{o_{<j}})$
+# with all the known pixels in its context: an exact sample of $p(\text{unknown} \mid \text{known})$.
+# Otherwise the model samples the early unknown pixels *without looking* at the known ones that come later.
 #
 # Raster generates the top half first, column the left half. So raster can complete a bottom half from a top
 # half, but not a top half from a bottom one; column can complete right from left, but not left from right.
@@ -273,9 +332,9 @@ for ax, (title, (n, known)) in zip(axes.flat, CASES.items()):
 plt.tight_layout()
 
 # %% [markdown]
-# In each panel the top row is what the model is given (grey = hidden), the bottom row its completion, with the
-# sampled pixels in colour. Where the known half comes first in the ordering, the sampled strokes continue the
-# given ones; where it comes last, the sampled half is drawn blind — a piece of some digit, glued on.
+# In each panel the top row is what the model is given (grey = hidden), the bottom row its completion, with
+# the sampled pixels in colour. Where the known half comes first in the ordering, the sampled strokes continue
+# the given ones; where it comes last, the sampled half is drawn blind — a piece of some digit, glued on.
 #
 # To measure this, a logistic-regression digit classifier (trained on the 4,000 training digits) reads each
 # completed test digit; we count how often it still gets the original label. For the two exact cases the model
@@ -302,9 +361,11 @@ for title, (n, known) in CASES.items():
 
 # %% [markdown]
 # The two exact completions keep the digit's label clearly more often than the two that sample the hidden half
-# blind (the blind ones still keep it sometimes: the given half alone often tells the classifier the digit). The ordering is a modelling choice with consequences beyond the NLL: it fixes which conditional
-# questions have exact, cheap answers. Models that answer every question need every ordering — the idea behind
-# order-agnostic training (Uria, Murray & Larochelle 2014) and MADE's ordering ensembles (Germain et al. 2015).
+# blind (the blind ones still keep it sometimes: the given half alone often tells the classifier the digit).
+# The ordering is a modelling choice with consequences beyond the NLL: it fixes which conditional questions
+# have exact, cheap answers. Models that answer every question need every ordering — the idea behind
+# order-agnostic training (Uria, Murray & Larochelle 2014) and MADE's ordering ensembles (Germain et al.
+# 2015).
 #
 # ## Exercises
 # **1.** How many free parameters does an FVSBN have on the 8 × 8 digits of `digits8`?
@@ -327,13 +388,13 @@ answer = ...  # your number
 ch04.check_neighbour_pairs(answer)
 
 # %% [markdown] jupyter={"source_hidden": true}
-# **Solution.** Horizontal pairs: 28 rows × 27 = 756; vertical: the same, 756; each diagonal direction: 27 × 27
-# = 729. Total $756 + 756 + 729 + 729 = 2970$. In any ordering each pair has a first and a second pixel, and only
-# the second counts the first as an earlier neighbour, so the counts always sum to 2,970.
+# **Solution.** Horizontal pairs: 28 rows × 27 = 756; vertical: the same, 756; each diagonal direction: 27 ×
+# 27 = 729. Total $756 + 756 + 729 + 729 = 2970$. In any ordering each pair has a first and a second pixel,
+# and only the second counts the first as an earlier neighbour, so the counts always sum to 2,970.
 
 # %% [markdown]
-# **3.** Write the ordering that generates the *bottom* row first (each row left to right). An FVSBN trained in
-# this order completes the top half of a digit from its bottom half.
+# **3.** Write the ordering that generates the *bottom* row first (each row left to right). An FVSBN trained
+# in this order completes the top half of a digit from its bottom half.
 
 # %%
 def bottom_up(H, W):
@@ -375,15 +436,23 @@ ch04.check_can_complete(can_complete)
 # ## Summary
 # - An autoregressive model is the chain rule with learned conditionals; the FVSBN makes each one a logistic
 #   regression on all earlier pixels: $N(N+1)/2$ parameters, exact $\log p(x)$ in one masked matrix product.
-# - The chain rule is exact in every ordering. For the FVSBN on mnist5k, six orderings land within about one nat
-#   of each other; they differ in where the cost is paid, not in the mean amount of local context (that is fixed).
-# - Sampling and completion must follow the model's ordering; the ordering decides which completions are exact.
+# - The chain rule is exact in every ordering. For the FVSBN on mnist5k, six orderings land within about one
+#   nat of each other; they differ in where the cost is paid, not in the mean amount of local context (that is
+#   fixed). For AR($k$) lookup tables, which see only $k$ previous pixels, the ordering moves the test NLL by
+#   tens of nats.
+# - Sampling and completion must follow the model's ordering; the ordering decides which completions are
+#   exact.
 #
 # ## References
 # - R. M. Neal (1992). *Connectionist learning of belief networks.* Artificial Intelligence 56.
-# - B. J. Frey (1998). *Graphical models for machine learning and digital communication.* MIT Press (the FVSBN).
-# - Y. Bengio, S. Bengio (2000). *Modeling high-dimensional discrete data with multi-layer neural networks.* NeurIPS.
-# - H. Larochelle, I. Murray (2011). *The neural autoregressive distribution estimator.* AISTATS (FVSBN: 97.45 nats on binarized MNIST).
-# - B. Uria, I. Murray, H. Larochelle (2014). *A deep and tractable density estimator.* ICML (order-agnostic training).
-# - M. Germain, K. Gregor, I. Murray, H. Larochelle (2015). *MADE: masked autoencoder for distribution estimation.* ICML.
+# - B. J. Frey (1998). *Graphical models for machine learning and digital communication.* MIT Press (the
+#   FVSBN).
+# - Y. Bengio, S. Bengio (2000). *Modeling high-dimensional discrete data with multi-layer neural networks.*
+#   NeurIPS.
+# - H. Larochelle, I. Murray (2011). *The neural autoregressive distribution estimator.* AISTATS (FVSBN: 97.45
+#   nats on binarized MNIST).
+# - B. Uria, I. Murray, H. Larochelle (2014). *A deep and tractable density estimator.* ICML (order-agnostic
+#   training).
+# - M. Germain, K. Gregor, I. Murray, H. Larochelle (2015). *MADE: masked autoencoder for distribution
+#   estimation.* ICML.
 # - A. van den Oord, N. Kalchbrenner, K. Kavukcuoglu (2016). *Pixel recurrent neural networks.* ICML.
