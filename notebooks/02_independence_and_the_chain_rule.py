@@ -63,7 +63,7 @@ x_test = data.load("mnist5k", "test")
 model, history = train.fit_or_load(model, x_train, x_val, epochs=genlib.budget(full=40, quick=2),
                                    lr=0.05, batch_size=128, device=DEVICE)
 nll_indep = train.evaluate(model, x_test)
-closed = IndependentBernoulli((1, 28, 28)).fit_closed_form(x_train, alpha=1.0)
+closed = IndependentBernoulli((1, 28, 28)).start_from_means(x_train, alpha=1.0)
 never = x_train.sum(0) == 0                                  # pixels no training digit inks
 print(f"test NLL: {nll_indep:.2f} nats per image (gradient descent), "
       f"{train.evaluate(closed, x_test):.2f} (closed form, add-one smoothing)")

@@ -95,7 +95,7 @@ fig.colorbar(axes[-1].images[0], ax=axes, shrink=0.9, label="generation step (0 
 # ## Training FVSBNs on real digits
 # The data is `mnist5k`: 4,000 binarized training digits, 500 for validation, 500 for test. 307,720 parameters
 # and 4,000 images is a recipe for overfitting, so training uses three brakes: it starts from the independent
-# model of chapter 02 ($W = 0$, $b$ = the logit of each pixel's frequency, `start_from_independent`), adds an
+# model of chapter 02 ($W = 0$, $b$ = the logit of each pixel's frequency, `start_from_means`), adds an
 # L2 penalty on the weights (`weight_decay`: every step also shrinks each weight a little towards 0, so no
 # weight grows large just to fit a few training digits), and keeps the epoch with the best *validation* NLL
 # (early stopping, chapter 00).
@@ -113,13 +113,13 @@ HISTORY = {}
 
 def model_for(name, seed=0):
     """The FVSBN trained in ordering `name` (cached: the second call loads it), and its test NLL."""
-    fresh = FVSBN((1, 28, 28), ordering=orderings.get(name, 28, 28, seed)).start_from_independent(x_train)
+    fresh = FVSBN((1, 28, 28), ordering=orderings.get(name, 28, 28, seed)).start_from_means(x_train)
     model, HISTORY[name, seed] = train.fit_or_load(fresh.to(DEVICE), x_train, x_val,
                                                    name=f"fvsbn-{name}-{seed}", verbose=False, **FIT)
     return model, train.evaluate(model, x_test)
 
 # %%
-start = train.evaluate(FVSBN((1, 28, 28)).start_from_independent(x_train), x_test)
+start = train.evaluate(FVSBN((1, 28, 28)).start_from_means(x_train), x_test)
 print(f"the start, W = 0 (the independent model): test NLL {start:7.2f} nats")
 trained, nll = {}, {}
 for name in NAMES:

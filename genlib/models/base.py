@@ -210,8 +210,9 @@ class GenerativeModel(nn.Module):
         """Start every conditional at its pixel's mean in the images x, and return the model (chapter 02).
 
         p_i = (number of images with x_i = 1 + alpha) / (N + 2 alpha), Laplace-smoothed by alpha; the
-        model's bias of pixel i becomes logit(p_i) (`set_pixel_logits`). For IndependentBernoulli that
-        is the maximum-likelihood fit itself; the other models start from it and learn the dependencies.
+        model's bias of pixel i becomes logit(p_i) (`set_pixel_logits`). For IndependentBernoulli that is
+        the whole fit: with alpha = 0 the maximum-likelihood estimate, with alpha > 0 the Laplace-smoothed
+        one; the other models start from it and learn the dependencies.
         """
         if self.pixel_kind != "binary":
             raise ValueError(f"start_from_means is for binary pixels; {type(self).__name__} takes "
