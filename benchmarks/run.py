@@ -112,7 +112,7 @@ def measure(cfg: dict, quick: bool, seconds: float, sample_cap: float) -> dict:
     model = cls(shape, **cfg["kwargs"]).to(dev)
     row = {**cfg, "threads": torch.get_num_threads(), "class": cls.__name__, "pixel_kind": model.pixel_kind,
            "shape": list(shape),
-           "params": sum(p.numel() for p in model.parameters())}
+           "params": getattr(model, "num_free_parameters", sum(p.numel() for p in model.parameters()))}
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=(dev.type == "cuda"))  # as genlib.train.fit
 
@@ -250,7 +250,7 @@ def markdown(results: dict) -> str:
              f"Test NLL on the test split after {s['seconds']:g} s of training (batch {BATCH}, Adam lr 1e-3; "
              f"'epochs' = how far that budget got); `~` marks a sampling time estimated from one forward pass per pixel because "
              f"sampling took longer than {s['sample_cap']:g} s.", "",
-             "| model | data | device | parameters | train images/s | sample 64 (s) | peak memory (MiB) "
+             "| model | data | device | free parameters | train images/s | sample 64 (s) | peak memory (MiB) "
              "| test NLL (nats) | bits/dim | epochs |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["models"]:
