@@ -182,8 +182,8 @@ def test_coloured_digits():
 
 
 def test_cli_default_data_follows_levels():
-    assert cli._default_data(RowLSTM) == "mnist5k"
-    assert cli._default_data(RowLSTM, {"levels": 256}) == "mnist5k_grey"
+    assert cli.DEFAULT_DATA[RowLSTM.pixel_kind_for()] == "binarized_mnist"
+    assert cli.DEFAULT_DATA[RowLSTM.pixel_kind_for(levels=256)] == "mnist5k_grey"
 
 
 @pytest.mark.parametrize("name", ["row_lstm", "diagonal_bilstm", "pixelcnn"])
@@ -196,7 +196,7 @@ def test_cli_trains_and_evaluates(name, tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["eval", out, "--data", tiny, "--split", "train", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert 50 < result["nll_nats"] < 1000 and result["n"] == 48
+    assert 50 < result["nll_nats"] < 1000 and result["n"] == len(data.load(tiny, "train"))  # one x: 80 % train
 
 
 def test_exercise_checkers_accept_right_and_reject_wrong_answers():
