@@ -21,6 +21,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from genlib import data, recipes, train  # noqa: E402
+from run import update_readme  # noqa: E402  (benchmarks/run.py)
 
 README = ROOT / "README.md"
 START, END = "<!-- references:start -->", "<!-- references:end -->"
@@ -63,17 +64,6 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines + notes)
 
 
-def update_readme(table: str, readme: Path = README) -> bool:
-    text = readme.read_text()
-    if START not in text or END not in text:
-        print(f"README.md has no {START} ... {END} block; the table is in benchmarks/references.md only")
-        return False
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{START}\n{table}\n{END}{tail}")
-    return True
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--no-readme", action="store_true")
@@ -87,7 +77,7 @@ def main(argv=None) -> int:
     (HERE / "references.md").write_text(table + "\n")
     print(table)
     if not args.no_readme:
-        update_readme(table)
+        update_readme(table + "\n", README, START, END)
     return 0
 
 

@@ -273,15 +273,15 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_readme(table: str, readme: Path = README) -> bool:
-    """Replace the block between the bench markers in README.md; False if the markers are missing."""
+def update_readme(table: str, readme: Path = README, start: str = START, end: str = END) -> bool:
+    """Replace the block between two markers in README.md (the bench ones by default); False if missing."""
     text = readme.read_text()
-    if START not in text or END not in text:
-        print(f"README.md has no {START} ... {END} block; the table is in benchmarks/results.md only")
+    if start not in text or end not in text:
+        print(f"README.md has no {start} ... {end} block; the table is in the benchmarks/ folder only")
         return False
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{START}\n{table}{END}{tail}")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{table}{end}{tail}")
     return True
 
 

@@ -64,6 +64,12 @@ RECIPES: dict[str, Recipe] = {
         goal=89.0,
         paper=(88.40, GERMAIN2015),
     ),
+    "oanade": Recipe(
+        "oanade",
+        hp=dict(hidden=500),
+        fit=dict(epochs=60, batch_size=100, lr=1e-3, schedule="cosine", clip=None, patience=60),
+        start_from_means=True,
+    ),
 }
 
 
