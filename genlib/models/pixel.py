@@ -12,12 +12,15 @@ and share one architecture around a different core:
     -> logits: sigmoid per channel (levels=2) or a 256-way softmax per channel (levels=256)
 
 Every conditional comes out of ONE forward pass (training is parallel over pixels), but
-sampling needs one forward pass per pixel and channel: n * C passes for one image.
+sampling needs one step per pixel and channel: n * C steps for one image. A step need not be a whole
+forward pass: when the pixel of row r is drawn, every row above r is final, so the features (or LSTM
+states) of those rows are kept and only row r is computed again (`PixelModel.conditional`).
 """
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from .base import AutoregressiveModel
 from .masked import MaskedConv2d
@@ -82,21 +85,85 @@ class PixelModel(AutoregressiveModel):
         return self._logits(self.check_input(x))
 
     def _logits(self, x):
-        x = x if self.levels == 2 else x / 127.5 - 1  # 8-bit pixels scaled to [-1, 1]
+        x = self._scaled(x)
         out = self.output_layers(self.core(self.input_layer(x), x))  # (B, C * per_colour, H, W)
         if self.levels == 2:
             return out
         B, _, H, W = out.shape
         return out.view(B, self.shape[0], 256, H, W).transpose(1, 2)  # (B, 256, C, H, W)
 
+    def _scaled(self, x):
+        return x if self.levels == 2 else x / 127.5 - 1  # 8-bit pixels scaled to [-1, 1]
+
+    # --- sampling, one row at a time ----------------------------------------------------------
     def conditional(self, x, d, cache):
-        """One forward pass per step, cropped: the pass for a pixel in row r only needs rows 0..r
-        (the model is causal), so it runs on x[:, :, :r+1]."""
+        """The parameters of step d, computed incrementally, exactly as one forward pass would.
+
+        Step d draws channel ch of pixel (r, c). Everything before it in raster order is final, so
+        cache["memory"] keeps what the core computed for earlier rows (features, LSTM states: the
+        model's `new_memory`), and `core_at` computes only what the new pixel changes. The 1x1
+        output layers then run on the one pixel (r, c).
+        """
         C, H, W = self.shape
         ch, i = divmod(int(cache["steps"][d]), H * W)
         r, c = divmod(i, W)
-        out = self._logits(x[:, :, : r + 1])
-        return out[:, ch, r, c] if self.levels == 2 else out[:, :, ch, r, c]
+        if type(self).core_row is PixelModel.core_row:  # no row-by-row core: one pass on rows 0..r
+            out = self._logits(x[:, :, : r + 1])
+            return out[:, ch, r, c] if self.levels == 2 else out[:, :, ch, r, c]
+        x = self._scaled(x)
+        if "memory" not in cache:
+            cache["memory"] = self.new_memory(x)
+        f = self.core_at(x, r, c, ch, cache["memory"])                  # (B, 2h): the core's output at (r, c)
+        out = self.output_layers(f[:, :, None, None]).flatten(1)         # (B, C * per_colour)
+        return out[:, ch] if self.levels == 2 else out.view(-1, C, 256)[:, ch]
+
+    def new_memory(self, x) -> dict:
+        """What the core keeps of finished rows while sampling x (scaled pixels); "done": rows kept."""
+        return {"done": 0}
+
+    def core_row(self, x, r, memory, keep):
+        """The core's output at row r, (B, 2h, 1, W), from x (scaled pixels, rows <= r) and the memory
+        of rows < r; keep=True: row r is final, add it to the memory. A model that defines this
+        samples row by row; without it, `conditional` runs the model on rows 0..r."""
+        raise NotImplementedError
+
+    def core_at(self, x, r, c, ch, memory):
+        """The core's output at pixel (r, c), (B, 2h), for the step that draws its channel ch.
+
+        Row by row: rows memory["done"]..r-1 are final now, so they join the memory; then row r is
+        computed (every step of the row computes it again: W * C times, one row each time).
+        """
+        while memory["done"] < r:
+            self.core_row(x, memory["done"], memory, keep=True)
+            memory["done"] += 1
+        return self.core_row(x, r, memory, keep=False)[:, :, 0, c]
+
+
+class Rows:
+    """The finished rows of one feature map while sampling: what a masked k x k convolution reads above row r.
+
+    data (B, F, k//2 + H, W): k//2 rows of zeros on top (the convolution's zero padding), then row
+    r of the map at index k//2 + r once it is kept. `band(r, row)` gives the rows the convolution's
+    output at row r reads: the k//2 rows above (kept) and the current row (B, F, 1, W).
+    A convolutional model (PixelCNN, a gated PixelCNN) keeps one Rows for the input of each k x k
+    layer and computes a row with `MaskedConv2d.row(rows.band(r, row))`.
+    """
+
+    def __init__(self, like, channels, height, kernel):
+        B, W = like.shape[0], like.shape[-1]
+        self.above = kernel // 2
+        self.data = like.new_zeros(B, channels, self.above + height, W)
+
+    def band(self, r, row):
+        return torch.cat([self.data[:, :, r : r + self.above], row], 2)  # (B, F, k//2 + 1, W)
+
+    def keep(self, r, row):
+        self.data[:, :, self.above + r] = row[:, :, 0]
+
+
+def rows_up_to(x, r, above):
+    """Rows r-above..r of the image x (B, C, H, W), zero rows where r-above < 0: (B, C, above + 1, W)."""
+    return F.pad(x[:, :, max(0, r - above) : r + 1], (0, 0, max(0, above - r), 0))
 
 
 def receptive_field(model, r, c, channel=0, n=4, seed=0):

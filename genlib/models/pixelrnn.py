@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .masked import MaskedConv2d, channel_groups
-from .pixel import PixelModel
+from .pixel import PixelModel, rows_up_to
 
 
 class RowLSTM(PixelModel):
@@ -36,6 +36,20 @@ class RowLSTM(PixelModel):
     def core(self, h, x):
         for layer in self.lstm_layers:
             h = layer(h)
+        return h
+
+    def new_memory(self, x):  # the state (h, c) of the last kept row, per layer: zeros above row 0
+        zeros = x.new_zeros(x.shape[0], self.shape[2], self.hidden)  # (B, W, h)
+        return {"done": 0, "state": [(zeros, zeros)] * self.layers}
+
+    def core_row(self, x, r, memory, keep):
+        h = self.input_layer.row(rows_up_to(x, r, 3))  # (B, 2h, 1, W): the 7x7 input layer at row r
+        states = []
+        for layer, state in zip(self.lstm_layers, memory["state"]):
+            h, state = layer.row(h, state)
+            states.append(state)
+        if keep:
+            memory["state"] = states
         return h
 
 
@@ -92,11 +106,20 @@ class RowLSTMLayer(nn.Module):
         h = c = x.new_zeros(B, W, self.hidden)
         rows = []
         for r in range(H):
-            padded = F.pad(h, (0, 0, 1, 1))  # (B, W + 2, h)
-            window = torch.cat([padded[:, :-2], padded[:, 1:-1], padded[:, 2:]], 2)  # (B, W, 3h)
-            h, c = _lstm_step(gates_in[r] + self.state_to_state(window), c)  # (B, W, h)
+            h, c = self.step(gates_in[r], h, c)  # (B, W, h)
             rows.append(h)
         return x + self.up(torch.stack(rows, 1).permute(0, 3, 1, 2))  # residual connection
+
+    def step(self, gates_in, h, c):
+        """One row: its input-to-state gates (B, W, 4h) and the state (h, c) of the row above -> its state."""
+        padded = F.pad(h, (0, 0, 1, 1))  # (B, W + 2, h)
+        window = torch.cat([padded[:, :-2], padded[:, 1:-1], padded[:, 2:]], 2)  # (B, W, 3h)
+        return _lstm_step(gates_in + self.state_to_state(window), c)
+
+    def row(self, x, state):
+        """The layer at one row (sampling): x (B, 2h, 1, W), the state of the row above -> output, state."""
+        h, c = self.step(self.input_to_state(x)[:, :, 0].transpose(1, 2), *state)  # (B, W, h) each
+        return x + self.up(h.transpose(1, 2)[:, :, None]), (h, c)
 
 
 def skew(x):
