@@ -107,7 +107,7 @@ class PixelModel(AutoregressiveModel):
         C, H, W = self.shape
         ch, i = divmod(int(cache["steps"][d]), H * W)
         r, c = divmod(i, W)
-        if type(self).core_row is PixelModel.core_row:  # no row-by-row core: one pass on rows 0..r
+        if not self.incremental:  # no incremental core: one pass on rows 0..r
             out = self._logits(x[:, :, : r + 1])
             return out[:, ch, r, c] if self.levels == 2 else out[:, :, ch, r, c]
         x = self._scaled(x)
@@ -116,6 +116,12 @@ class PixelModel(AutoregressiveModel):
         f = self.core_at(x, r, c, ch, cache["memory"])                  # (B, 2h): the core's output at (r, c)
         out = self.output_layers(f[:, :, None, None]).flatten(1)         # (B, C * per_colour)
         return out[:, ch] if self.levels == 2 else out.view(-1, C, 256)[:, ch]
+
+    @property
+    def incremental(self) -> bool:
+        """Does this model sample incrementally (it defines `core_row` or `core_at`)?"""
+        cls = type(self)
+        return cls.core_row is not PixelModel.core_row or cls.core_at is not PixelModel.core_at
 
     def new_memory(self, x) -> dict:
         """What the core keeps of finished rows while sampling x (scaled pixels); "done": rows kept."""

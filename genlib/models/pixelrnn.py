@@ -70,6 +70,52 @@ class DiagonalBiLSTM(PixelModel):
             h = layer(h, x)
         return h
 
+    # --- sampling, one pixel at a time ------------------------------------------------------------
+    # Row r's left-to-right states run along the row, (r, c) from (r, c-1) and (r-1, c): a row cannot be
+    # recomputed in one step, but one pixel can, from the kept states to its left and above. The
+    # right-to-left pass reaches row r shifted down, so it runs once per finished row. The states the
+    # scan computes left of the image (zero inputs) are the same for every image: `edge_states`.
+    def new_memory(self, x):
+        B, (C, H, W), h = x.shape[0], self.shape, self.hidden
+        memory = {"row": 0, "col": 0, "layers": []}  # (row, col): the first pixel not kept yet
+        for layer in self.lstm_layers:
+            edge_l2r, edge_r2l = layer.left_to_right.edge_states(H, x), layer.right_to_left.edge_states(H, x)
+            memory["layers"].append({
+                "edge_l2r": edge_l2r, "edge_r2l": edge_r2l,           # (h, c) at column -1 of each row
+                "left": tuple(e[0].expand(B, h) for e in edge_l2r),  # left-to-right (h, c) of the pixel to the left
+                "above": x.new_zeros(B, W, h),                       # left-to-right h of the row above
+                "right": x.new_zeros(B, W, h),                       # right-to-left h of the row above
+                "inputs": x.new_zeros(B, W, 2 * h)})                 # the layer's input features, this row
+        return memory
+
+    def core_at(self, x, r, c, ch, memory):
+        """Every pixel before (r, c) is final: keep the ones not kept yet, then compute (r, c); it is kept
+        at once when its last channel is drawn (the features never see that channel)."""
+        W = self.shape[2]
+        while (memory["row"], memory["col"]) < (r, c):
+            if memory["col"] == W:
+                self._finish_row(x, memory)
+            else:
+                self._pixel(x, memory["row"], memory["col"], memory, keep=True)
+        return self._pixel(x, r, c, memory, keep=(ch == self.shape[0] - 1))
+
+    def _pixel(self, x, r, c, memory, keep):
+        patch = F.pad(rows_up_to(x, r, 3), (3, 3))[:, :, :, c : c + 7]  # (B, C, 4, 7): what the 7x7 sees
+        f = self.input_layer.row(patch, pad=False)[:, :, 0, 0]        # (B, 2h)
+        for layer, m in zip(self.lstm_layers, memory["layers"]):
+            if keep:
+                m["inputs"][:, c] = f
+            f = layer.pixel(f, c, m, keep)
+        if keep:
+            memory["col"] += 1
+        return f
+
+    def _finish_row(self, x, memory):
+        r = memory["row"]
+        for layer, m in zip(self.lstm_layers, memory["layers"]):
+            layer.finish_row(x[:, :, r].transpose(1, 2), r, m)  # pixels of row r, (B, W, C)
+        memory["row"], memory["col"] = r + 1, 0
+
 
 # --- the layers -------------------------------------------------------------------------------
 def _lstm_step(gates, c):
@@ -168,9 +214,24 @@ class DiagonalLSTM(nn.Module):
         columns = []
         for j in range(W + H - 1):
             above = F.pad(h, (0, 0, 1, 0))[:, :-1]  # (B, H, h): the state one row up, zero above row 0
-            h, c = _lstm_step(gates_in[j] + self.state_to_state(torch.cat([above, h], 2)), c)
+            h, c = self.step(gates_in[j], above, h, c)
             columns.append(h)  # (B, H, h)
         return unskew(torch.stack(columns, 3).transpose(1, 2), W)  # (B, h, H, W)
+
+    def step(self, gates_in, above, h, c):
+        """One step at a diagonal (..., H, .) or a pixel: the state above and the state (h, c) to the left."""
+        return _lstm_step(gates_in + self.state_to_state(torch.cat([above, h], -1)), c)
+
+    def edge_states(self, H, like):
+        """(h, c) at column -1 of each row r, (H, h) each: on the skewed map row r starts r steps early,
+        with zero inputs, so these states do not depend on the image (sampling starts each row from them)."""
+        h = c = like.new_zeros(1, H, self.hidden)
+        gates_in, hs, cs = like.new_zeros(1, H, 4 * self.hidden), [h[0, 0]], [c[0, 0]]
+        for j in range(H - 1):  # after step j, row j + 1 is at column -1
+            h, c = self.step(gates_in, F.pad(h, (0, 0, 1, 0))[:, :-1], h, c)
+            hs.append(h[0, j + 1])
+            cs.append(c[0, j + 1])
+        return torch.stack(hs), torch.stack(cs)
 
 
 class DiagonalBiLSTMLayer(nn.Module):
@@ -196,3 +257,27 @@ class DiagonalBiLSTMLayer(nn.Module):
         right = self.right_to_left(x.flip(3), pixels.flip(3)).flip(3)  # sees rows <= r, columns >= c
         right = F.pad(right, (0, 0, 1, 0))[:, :, :-1]                  # shifted down: rows < r, columns >= c
         return x + self.up(left + right)                               # residual connection
+
+    def pixel(self, f, c, m, keep):
+        """The layer at one pixel (r, c) of the current row (sampling): features f (B, 2h) -> (B, 2h).
+        m: the layer's memory (DiagonalBiLSTM.new_memory); keep: the pixel is final, keep its state."""
+        l2r = self.left_to_right
+        h, cell = l2r.step(l2r.input_to_state.at_pixels(f), m["above"][:, c], *m["left"])  # (B, h) each
+        if keep:
+            m["left"] = (h, cell)
+            m["above"][:, c] = h  # row r's state, the row above for row r + 1
+        return f + self.up.at_pixels(h + m["right"][:, c])
+
+    def finish_row(self, pixels, r, m):
+        """Row r is final: run the right-to-left pass along it (right to left, from its edge state),
+        which the next row reads shifted down. pixels (B, W, C), m["inputs"] (B, W, 2h): row r."""
+        r2l, (B, W, _) = self.right_to_left, m["inputs"].shape
+        gates_in = r2l.input_to_state.at_pixels(m["inputs"]) + F.linear(pixels, r2l.pixel_to_state.weight[:, :, 0, 0])
+        h, cell = (e[r].expand(B, -1) for e in m["edge_r2l"])
+        states = [None] * W
+        for c in reversed(range(W)):
+            h, cell = r2l.step(gates_in[:, c], m["right"][:, c], h, cell)
+            states[c] = h
+        m["right"] = torch.stack(states, 1)  # (B, W, h)
+        if r + 1 < len(m["edge_l2r"][0]):
+            m["left"] = tuple(e[r + 1].expand(B, -1) for e in m["edge_l2r"])
