@@ -95,14 +95,14 @@ class PixelModel(AutoregressiveModel):
     def _scaled(self, x):
         return x if self.levels == 2 else x / 127.5 - 1  # 8-bit pixels scaled to [-1, 1]
 
-    # --- sampling, one row at a time ----------------------------------------------------------
+    # --- sampling: compute only what the new pixel changes ------------------------------------
     def conditional(self, x, d, cache):
         """The parameters of step d, computed incrementally, exactly as one forward pass would.
 
-        Step d draws channel ch of pixel (r, c). Everything before it in raster order is final, so
-        cache["memory"] keeps what the core computed for earlier rows (features, LSTM states: the
-        model's `new_memory`), and `core_at` computes only what the new pixel changes. The 1x1
-        output layers then run on the one pixel (r, c).
+        Step d draws channel ch of pixel (r, c). Every value before it in raster order is final, so
+        cache["memory"] keeps what the core computed for them (features, LSTM states: the model's
+        `new_memory`), and `core_at` computes only what the new pixel changes. The 1x1 output layers
+        then run on the one pixel (r, c).
         """
         C, H, W = self.shape
         ch, i = divmod(int(cache["steps"][d]), H * W)
@@ -112,64 +112,97 @@ class PixelModel(AutoregressiveModel):
             return out[:, ch, r, c] if self.levels == 2 else out[:, :, ch, r, c]
         x = self._scaled(x)
         if "memory" not in cache:
-            cache["memory"] = self.new_memory(x)
+            cache["memory"] = {"row": 0, "col": 0, **self.new_memory(x)}  # (row, col): first pixel not kept
         f = self.core_at(x, r, c, ch, cache["memory"])                  # (B, 2h): the core's output at (r, c)
         out = self.output_layers(f[:, :, None, None]).flatten(1)         # (B, C * per_colour)
         return out[:, ch] if self.levels == 2 else out.view(-1, C, 256)[:, ch]
 
     @property
     def incremental(self) -> bool:
-        """Does this model sample incrementally (it defines `core_row` or `core_at`)?"""
+        """Does this model sample incrementally (it defines `core_pixel` or `core_row`)?"""
         cls = type(self)
-        return cls.core_row is not PixelModel.core_row or cls.core_at is not PixelModel.core_at
+        return cls.core_pixel is not PixelModel.core_pixel or cls.core_row is not PixelModel.core_row
 
     def new_memory(self, x) -> dict:
-        """What the core keeps of finished rows while sampling x (scaled pixels); "done": rows kept."""
-        return {"done": 0}
+        """What the core keeps while sampling x (scaled pixels): per-layer features or states."""
+        return {}
+
+    def core_pixel(self, x, r, c, memory, keep):
+        """The core's output at pixel (r, c), (B, 2h), from x (scaled, final before (r, c)) and the
+        memory of the pixels before; keep=True: the pixel is final, keep what later pixels read."""
+        raise NotImplementedError
+
+    def finish_row(self, x, r, memory):
+        """Row r is final (every pixel kept): what needs the whole row (a pass shifted down) runs here."""
 
     def core_row(self, x, r, memory, keep):
-        """The core's output at row r, (B, 2h, 1, W), from x (scaled pixels, rows <= r) and the memory
-        of rows < r; keep=True: row r is final, add it to the memory. A model that defines this
-        samples row by row; without it, `conditional` runs the model on rows 0..r."""
+        """The core's output at row r, (B, 2h, 1, W), from x and the memory of rows < r; keep=True: row r
+        is final, keep it. For a model that cannot compute one pixel alone but can compute one row."""
         raise NotImplementedError
 
     def core_at(self, x, r, c, ch, memory):
         """The core's output at pixel (r, c), (B, 2h), for the step that draws its channel ch.
 
-        Row by row: rows memory["done"]..r-1 are final now, so they join the memory; then row r is
-        computed (every step of the row computes it again: W * C times, one row each time).
+        Pixel by pixel (`core_pixel`): first keep every pixel before (r, c) not kept yet (steps where
+        every value was known are skipped), finishing rows on the way; then compute (r, c). It is kept
+        at once when its last channel is drawn: features at (r, c) never see that channel.
+        Row by row (`core_row`): keep the rows above r, then compute row r (again at every step).
         """
-        while memory["done"] < r:
-            self.core_row(x, memory["done"], memory, keep=True)
-            memory["done"] += 1
+        C, H, W = self.shape
+        if not type(self).core_pixel is PixelModel.core_pixel:
+            while (memory["row"], memory["col"]) < (r, c):
+                if memory["col"] == W:
+                    self.finish_row(x, memory["row"], memory)
+                    memory["row"], memory["col"] = memory["row"] + 1, 0
+                else:
+                    self.core_pixel(x, memory["row"], memory["col"], memory, keep=True)
+                    memory["col"] += 1
+            f = self.core_pixel(x, r, c, memory, keep=(ch == C - 1))
+            memory["col"] += ch == C - 1
+            return f
+        while memory["row"] < r:
+            self.core_row(x, memory["row"], memory, keep=True)
+            memory["row"] += 1
         return self.core_row(x, r, memory, keep=False)[:, :, 0, c]
 
+    def input_at(self, x, r, c):
+        """The 7x7 input layer at pixel (r, c) of x (scaled pixels): (B, 2h)."""
+        return self.input_layer.row(window(x, r, c, 7, 7), pad=False)[:, :, 0, 0]
 
-class Rows:
-    """The finished rows of one feature map while sampling: what a masked k x k convolution reads above row r.
 
-    data (B, F, k//2 + H, W): k//2 rows of zeros on top (the convolution's zero padding), then row
-    r of the map at index k//2 + r once it is kept. `band(r, row)` gives the rows the convolution's
-    output at row r reads: the k//2 rows above (kept) and the current row (B, F, 1, W).
-    A convolutional model (PixelCNN, a gated PixelCNN) keeps one Rows for the input of each k x k
-    layer and computes a row with `MaskedConv2d.row(rows.band(r, row))`.
+class KeptFeatures:
+    """What one masked kh x kw convolution reads, kept pixel by pixel while sampling.
+
+    data (B, F, kh//2 + H, kw//2 + W + kw//2): the convolution's input map with its zero padding
+    around (no padding below: rows below the centre are masked, never read). `put(r, c, v)` writes
+    the features v (B, F) of pixel (r, c), each time they are computed; later pixels read the last
+    write, made when every value before (r, c) was final. `conv(conv, r, c)`: its output at (r, c).
+    A convolutional model keeps one of these per masked k x k convolution (PixelCNN: one per block).
     """
 
-    def __init__(self, like, channels, height, kernel):
-        B, W = like.shape[0], like.shape[-1]
-        self.above = kernel // 2
-        self.data = like.new_zeros(B, channels, self.above + height, W)
+    def __init__(self, like, channels, kernel):
+        (B, _, H, W), (kh, kw) = like.shape, kernel
+        self.kernel = kernel
+        self.data = like.new_zeros(B, channels, kh // 2 + H, kw - 1 + W)
 
-    def band(self, r, row):
-        return torch.cat([self.data[:, :, r : r + self.above], row], 2)  # (B, F, k//2 + 1, W)
+    def put(self, r, c, v):
+        kh, kw = self.kernel
+        self.data[:, :, r + kh // 2, c + kw // 2] = v
 
-    def keep(self, r, row):
-        self.data[:, :, self.above + r] = row[:, :, 0]
+    def conv(self, conv, r, c):
+        kh, kw = self.kernel
+        return conv.row(self.data[:, :, r : r + kh // 2 + 1, c : c + kw], pad=False)[:, :, 0, 0]  # (B, out)
 
 
 def rows_up_to(x, r, above):
     """Rows r-above..r of the image x (B, C, H, W), zero rows where r-above < 0: (B, C, above + 1, W)."""
     return F.pad(x[:, :, max(0, r - above) : r + 1], (0, 0, max(0, above - r), 0))
+
+
+def window(x, r, c, kh, kw):
+    """What a masked kh x kw kernel centred on (r, c) reads of x: rows r-kh//2..r, columns c-kw//2..c+kw//2,
+    zero outside the image: (B, C, kh//2 + 1, kw)."""
+    return F.pad(rows_up_to(x, r, kh // 2), (kw // 2, kw // 2))[:, :, :, c : c + kw]
 
 
 def receptive_field(model, r, c, channel=0, n=4, seed=0):

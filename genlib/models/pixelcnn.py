@@ -3,15 +3,15 @@
 A `PixelModel` (genlib/models/pixel.py) whose core is a stack of residual blocks of masked 3x3
 convolutions: no recurrence, so every conditional of a pass is computed in parallel, but the
 receptive field grows by one pixel per layer and has a blind spot above and to the right.
-Sampling keeps, for each block, the finished rows of its 3x3 convolution's input (`Rows`), so a
-step computes one row per layer, not the whole image.
+Sampling keeps, for each block, its 3x3 convolution's input at the pixels drawn so far (`KeptFeatures`),
+so a step computes one pixel per layer, not the whole image.
 """
 from __future__ import annotations
 
 import torch.nn as nn
 
 from .masked import MaskedConv2d
-from .pixel import PixelModel, Rows, rows_up_to
+from .pixel import KeptFeatures, PixelModel
 
 
 class PixelCNN(PixelModel):
@@ -29,14 +29,13 @@ class PixelCNN(PixelModel):
     def core(self, h, x):
         return self.blocks(h)
 
-    def new_memory(self, x):
-        H = self.shape[1]
-        return {"done": 0, "rows": [Rows(x, self.hidden, H, 3) for _ in self.blocks]}
+    def new_memory(self, x):  # per block, its 3x3 convolution's input at the pixels computed so far
+        return {"blocks": [KeptFeatures(x, self.hidden, (3, 3)) for _ in self.blocks]}
 
-    def core_row(self, x, r, memory, keep):
-        h = self.input_layer.row(rows_up_to(x, r, 3))  # (B, 2h, 1, W): the 7x7 input layer at row r
-        for block, rows in zip(self.blocks, memory["rows"]):
-            h = block.row(h, r, rows, keep)
+    def core_pixel(self, x, r, c, memory, keep):
+        h = self.input_at(x, r, c)  # (B, 2h)
+        for block, kept in zip(self.blocks, memory["blocks"]):
+            h = block.pixel(h, r, c, kept)
         return h
 
 
@@ -53,9 +52,8 @@ class ResidualBlock(nn.Module):
     def forward(self, x):
         return x + self.net(x)
 
-    def row(self, x, r, rows, keep):
-        """The block at row r only: x (B, 2h, 1, W); rows holds the 3x3's input at the rows above."""
-        a = self.net[:3](x)                                   # ReLU, 1x1, ReLU: the 3x3's input at row r
-        if keep:
-            rows.keep(r, a)
-        return x + self.net[4:](self.net[3].row(rows.band(r, a)))  # masked 3x3 on rows r-1, r; ReLU, 1x1
+    def pixel(self, x, r, c, kept):
+        """The block at one pixel (sampling): x (B, 2h); kept holds the 3x3's input at earlier pixels."""
+        relu, down, _, conv, _, up = self.net
+        kept.put(r, c, relu(down.at_pixels(relu(x))))              # the 3x3's input at (r, c), (B, h)
+        return x + up.at_pixels(relu(kept.conv(conv, r, c)))        # masked 3x3 on rows r-1, r; ReLU, 1x1

@@ -40,7 +40,7 @@ class RowLSTM(PixelModel):
 
     def new_memory(self, x):  # the state (h, c) of the last kept row, per layer: zeros above row 0
         zeros = x.new_zeros(x.shape[0], self.shape[2], self.hidden)  # (B, W, h)
-        return {"done": 0, "state": [(zeros, zeros)] * self.layers}
+        return {"state": [(zeros, zeros)] * self.layers}
 
     def core_row(self, x, r, memory, keep):
         h = self.input_layer.row(rows_up_to(x, r, 3))  # (B, 2h, 1, W): the 7x7 input layer at row r
@@ -77,7 +77,7 @@ class DiagonalBiLSTM(PixelModel):
     # scan computes left of the image (zero inputs) are the same for every image: `edge_states`.
     def new_memory(self, x):
         B, (C, H, W), h = x.shape[0], self.shape, self.hidden
-        memory = {"row": 0, "col": 0, "layers": []}  # (row, col): the first pixel not kept yet
+        memory = {"layers": []}
         for layer in self.lstm_layers:
             edge_l2r, edge_r2l = layer.left_to_right.edge_states(H, x), layer.right_to_left.edge_states(H, x)
             memory["layers"].append({
@@ -88,33 +88,17 @@ class DiagonalBiLSTM(PixelModel):
                 "inputs": x.new_zeros(B, W, 2 * h)})                 # the layer's input features, this row
         return memory
 
-    def core_at(self, x, r, c, ch, memory):
-        """Every pixel before (r, c) is final: keep the ones not kept yet, then compute (r, c); it is kept
-        at once when its last channel is drawn (the features never see that channel)."""
-        W = self.shape[2]
-        while (memory["row"], memory["col"]) < (r, c):
-            if memory["col"] == W:
-                self._finish_row(x, memory)
-            else:
-                self._pixel(x, memory["row"], memory["col"], memory, keep=True)
-        return self._pixel(x, r, c, memory, keep=(ch == self.shape[0] - 1))
-
-    def _pixel(self, x, r, c, memory, keep):
-        patch = F.pad(rows_up_to(x, r, 3), (3, 3))[:, :, :, c : c + 7]  # (B, C, 4, 7): what the 7x7 sees
-        f = self.input_layer.row(patch, pad=False)[:, :, 0, 0]        # (B, 2h)
+    def core_pixel(self, x, r, c, memory, keep):
+        f = self.input_at(x, r, c)  # (B, 2h)
         for layer, m in zip(self.lstm_layers, memory["layers"]):
             if keep:
                 m["inputs"][:, c] = f
             f = layer.pixel(f, c, m, keep)
-        if keep:
-            memory["col"] += 1
         return f
 
-    def _finish_row(self, x, memory):
-        r = memory["row"]
+    def finish_row(self, x, r, memory):
         for layer, m in zip(self.lstm_layers, memory["layers"]):
             layer.finish_row(x[:, :, r].transpose(1, 2), r, m)  # pixels of row r, (B, W, C)
-        memory["row"], memory["col"] = r + 1, 0
 
 
 # --- the layers -------------------------------------------------------------------------------
