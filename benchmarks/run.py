@@ -268,10 +268,11 @@ def markdown(results: dict) -> str:
                       "negative and is not comparable with the discrete models' NLL."]
     if results.get("nade_variants"):
         lines += ["", "NADE: one fused vectorized pass vs a per-pixel loop vs the naive O(HD²) formula "
-                      "(`benchmarks/nade_variants.py`):", "", _module("nade_variants").markdown(results["nade_variants"])]
+                      "(`benchmarks/nade_variants.py`):", "",
+                  _module("nade_variants").markdown(results["nade_variants"])]
     if results.get("sampling"):
-        lines += ["", "PixelRNN sampling: the incremental sampler (features and states of the pixels drawn so far "
-                      "kept) vs one full forward pass per pixel, timed alternately in one process, best of "
+        lines += ["", "PixelRNN sampling: the incremental sampler (features and states of the pixels drawn "
+                      "so far kept) vs one full forward pass per pixel, timed alternately in one process, best of "
                       f"{results['sampling'][0]['repeats']} (`benchmarks/sampling.py`):", "",
                   _module("sampling").markdown(results["sampling"])]
     return "\n".join(lines) + "\n"

@@ -54,7 +54,8 @@ def run(device="cpu", quick=False, repeats=None) -> list[dict]:
                 torch.manual_seed(1)
                 times[name].append(_seconds(lambda: model.sample(N_IMAGES), device))
         best = {k: min(v) for k, v in times.items()}
-        rows.append({"model": cls.__name__, "device": device.type, "shape": [1, side, side], "images": N_IMAGES,
+        rows.append({"model": cls.__name__, "device": device.type, "shape": [1, side, side],
+                     "images": N_IMAGES,
                      "threads": torch.get_num_threads(), "repeats": repeats,
                      "cached_s": round(best["cached"], 3), "full_pass_s": round(best["full"], 3),
                      "cached_images_per_s": round(N_IMAGES / best["cached"], 2),
@@ -64,7 +65,8 @@ def run(device="cpu", quick=False, repeats=None) -> list[dict]:
 
 
 def markdown(rows) -> str:
-    lines = ["| model | device | images | cached (s) | one full pass per pixel (s) | speed-up | cached images/s |",
+    lines = ["| model | device | images | cached (s) | one full pass per pixel (s) | speed-up "
+             "| cached images/s |",
              "|---|---|---|---:|---:|---:|---:|"]
     for r in rows:
         side = "x".join(map(str, r["shape"][1:]))

@@ -1,6 +1,8 @@
 """Incremental sampling of the PixelRNN models (genlib/models/pixel.py, chapter 06): the kept features and
 states give exactly the conditionals of one full forward pass, at every step, whatever is known."""
+import importlib.util
 import types
+from pathlib import Path
 
 import pytest
 import torch
@@ -8,6 +10,7 @@ import torch
 from genlib.models import AutoregressiveModel, DiagonalBiLSTM, PixelCNN, RowLSTM, all_binary_images
 from genlib.models.pixel import KeptFeatures, PixelModel, window
 
+ROOT = Path(__file__).resolve().parents[1]
 MODELS = [RowLSTM, DiagonalBiLSTM, PixelCNN]
 SMALL = {"layers": 2, "hidden": 6, "out_hidden": 12}
 
@@ -37,7 +40,7 @@ def uncached(model):
 
 def known_masks(shape, batch, gen):
     C, H, W = shape
-    pixels = torch.rand(H, W, generator=gen) < 0.4  # whole pixels known in every image: their steps are skipped
+    pixels = torch.rand(H, W, generator=gen) < 0.4  # pixels known in every image: their steps are skipped
     pixels[1] = True                                # and a whole row
     return {"nothing": torch.zeros(H, W, dtype=torch.bool),
             "pixels and a row": pixels,
@@ -133,3 +136,16 @@ def test_kept_features_give_the_convolution_at_each_pixel():
     w = window(fmap, 0, 0, 7, 7)
     assert w.shape == (2, 6, 4, 7) and torch.all(w[:, :, :3] == 0) and torch.all(w[:, :, 3, :3] == 0)
     assert torch.equal(w[:, :, 3, 3:], fmap[:, :, 0, :4])
+
+
+def test_the_sampling_benchmark_times_both_samplers_and_writes_a_table():
+    spec = importlib.util.spec_from_file_location("sampling_bench", ROOT / "benchmarks" / "sampling.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = bench.run("cpu", quick=True)
+    assert [r["model"] for r in rows] == [c.__name__ for c in MODELS]
+    for r in rows:
+        assert r["cached_s"] > 0 and r["full_pass_s"] > 0 and r["images"] == 8
+        assert r["speedup"] == pytest.approx(r["full_pass_s"] / r["cached_s"], rel=0.05, abs=0.1)
+    table = bench.markdown(rows)
+    assert all(f"| {c.__name__} | cpu | 8 x 8x8 |" in table for c in MODELS)

@@ -167,7 +167,7 @@ class PixelModel(AutoregressiveModel):
 
     def input_at(self, x, r, c):
         """The 7x7 input layer at pixel (r, c) of x (scaled pixels): (B, 2h)."""
-        return self.input_layer.row(window(x, r, c, 7, 7), pad=False)[:, :, 0, 0]
+        return self.input_layer.at(window(x, r, c, 7, 7))
 
 
 class KeptFeatures:
@@ -191,7 +191,7 @@ class KeptFeatures:
 
     def conv(self, conv, r, c):
         kh, kw = self.kernel
-        return conv.row(self.data[:, :, r : r + kh // 2 + 1, c : c + kw], pad=False)[:, :, 0, 0]  # (B, out)
+        return conv.at(self.data[:, :, r : r + kh // 2 + 1, c : c + kw])  # (B, out)
 
 
 def rows_up_to(x, r, above):

@@ -23,7 +23,8 @@ class RowLSTM(PixelModel):
     """Row LSTM (chapter 06): each pixel sees a triangle of rows above it (and k//2 pixels to its left per layer).
 
     p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  conditionals from one forward pass.
-    Cost of a pass: H sequential LSTM steps per layer, each O(B W h^2 k).
+    Cost of a pass: H sequential LSTM steps per layer, each O(B W h^2 k). Sampling keeps the state of the
+    row above and computes row r again at each of its W * C steps: one LSTM step per layer a step.
     """
 
     def __init__(self, shape=(1, 28, 28), levels=2, layers=2, hidden=16, k=3, out_hidden=64):
@@ -57,7 +58,9 @@ class DiagonalBiLSTM(PixelModel):
     """Diagonal BiLSTM (chapter 06): every conditional sees every previous pixel.
 
     p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  conditionals from one forward pass.
-    Cost of a pass: 2 (W + H - 1) sequential LSTM steps per layer, each O(B H h^2).
+    Cost of a pass: 2 (W + H - 1) sequential LSTM steps per layer, each O(B H h^2). Sampling keeps the
+    states of the pixels drawn so far: one left-to-right step per layer a pixel, and one right-to-left
+    pass (W steps) per finished row.
     """
 
     def __init__(self, shape=(1, 28, 28), levels=2, layers=2, hidden=16, out_hidden=64):
@@ -82,7 +85,7 @@ class DiagonalBiLSTM(PixelModel):
             edge_l2r, edge_r2l = layer.left_to_right.edge_states(H, x), layer.right_to_left.edge_states(H, x)
             memory["layers"].append({
                 "edge_l2r": edge_l2r, "edge_r2l": edge_r2l,           # (h, c) at column -1 of each row
-                "left": tuple(e[0].expand(B, h) for e in edge_l2r),  # left-to-right (h, c) of the pixel to the left
+                "left": tuple(e[0].expand(B, h) for e in edge_l2r),  # left-to-right (h, c), pixel to the left
                 "above": x.new_zeros(B, W, h),                       # left-to-right h of the row above
                 "right": x.new_zeros(B, W, h),                       # right-to-left h of the row above
                 "inputs": x.new_zeros(B, W, 2 * h)})                 # the layer's input features, this row
@@ -256,7 +259,8 @@ class DiagonalBiLSTMLayer(nn.Module):
         """Row r is final: run the right-to-left pass along it (right to left, from its edge state),
         which the next row reads shifted down. pixels (B, W, C), m["inputs"] (B, W, 2h): row r."""
         r2l, (B, W, _) = self.right_to_left, m["inputs"].shape
-        gates_in = r2l.input_to_state.at_pixels(m["inputs"]) + F.linear(pixels, r2l.pixel_to_state.weight[:, :, 0, 0])
+        gates_in = r2l.input_to_state.at_pixels(m["inputs"])                     # (B, W, 4h)
+        gates_in = gates_in + F.linear(pixels, r2l.pixel_to_state.weight[:, :, 0, 0])  # its own pixel too
         h, cell = (e[r].expand(B, -1) for e in m["edge_r2l"])
         states = [None] * W
         for c in reversed(range(W)):
