@@ -149,7 +149,7 @@ class PixelModel(AutoregressiveModel):
         Row by row (`core_row`): keep the rows above r, then compute row r (again at every step).
         """
         C, H, W = self.shape
-        if not type(self).core_pixel is PixelModel.core_pixel:
+        if type(self).core_pixel is not PixelModel.core_pixel:
             while (memory["row"], memory["col"]) < (r, c):
                 if memory["col"] == W:
                     self.finish_row(x, memory["row"], memory)
