@@ -20,7 +20,9 @@ Each configuration runs in its own process, so peak memory is its own and one fa
 not stop the others (its row says what went wrong). Writes benchmarks/results.json and
 benchmarks/results.md (with the machine: CPU model, cores, torch version, GPU) and, for a full run
 into benchmarks/, the table between <!-- bench:start --> and <!-- bench:end --> in README.md.
-The NADE implementation comparison of benchmarks/nade_variants.py is included when it exists.
+The NADE implementation comparison of benchmarks/nade_variants.py and the PixelRNN sampling comparison
+of benchmarks/sampling.py (incremental sampler vs one full forward pass per pixel) are included when
+they exist.
 """
 from __future__ import annotations
 
@@ -265,11 +267,14 @@ def markdown(results: dict) -> str:
         lines += ["", "Real-valued models (RNADE) give a density on dequantized values in (0, 1), so their NLL can be "
                       "negative and is not comparable with the discrete models' NLL."]
     if results.get("nade_variants"):
-        spec = importlib.util.spec_from_file_location("nade_variants", HERE / "nade_variants.py")
-        nv = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(nv)
         lines += ["", "NADE: one fused vectorized pass vs a per-pixel loop vs the naive O(HD²) formula "
-                      "(`benchmarks/nade_variants.py`):", "", nv.markdown(results["nade_variants"])]
+                      "(`benchmarks/nade_variants.py`):", "",
+                  _module("nade_variants").markdown(results["nade_variants"])]
+    if results.get("sampling"):
+        lines += ["", "PixelRNN sampling: the incremental sampler (features and states of the pixels drawn "
+                      "so far kept) vs one full forward pass per pixel, timed alternately in one process, best of "
+                      f"{results['sampling'][0]['repeats']} (`benchmarks/sampling.py`):", "",
+                  _module("sampling").markdown(results["sampling"])]
     return "\n".join(lines) + "\n"
 
 
@@ -285,20 +290,33 @@ def update_readme(table: str, readme: Path = README, start: str = START, end: st
     return True
 
 
-def nade_variants(devices, quick):
-    path = HERE / "nade_variants.py"
+def _module(name):
+    """benchmarks/<name>.py as a module, or None when the file does not exist."""
+    path = HERE / f"{name}.py"
     if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def comparison(name, devices, quick):
+    """The rows of benchmarks/<name>.py's run() on each device ([] when the file is missing)."""
+    module = _module(name)
+    if module is None:
         return []
-    spec = importlib.util.spec_from_file_location("nade_variants", path)
-    nv = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(nv)
     rows = []
     for dev in devices:
         try:
-            rows += nv.run(dev, quick)
+            rows += module.run(dev, quick)
         except Exception as e:  # a comparison in progress must not lose the main table
-            print(f"nade_variants on {dev} failed: {type(e).__name__}: {e}", file=sys.stderr)
+            print(f"{name} on {dev} failed: {type(e).__name__}: {e}", file=sys.stderr)
     return rows
+
+
+def nade_variants(devices, quick):
+    return comparison("nade_variants", devices, quick)
 
 
 def main(argv=None) -> int:
@@ -341,7 +359,7 @@ def main(argv=None) -> int:
     results = {"machine": machine(), "settings": {"quick": args.quick, "seconds": seconds, "sample_cap": cap,
                                                   "threads": torch.get_num_threads(),
                                                   "batch": BATCH, "devices": devices},
-               "models": [], "nade_variants": []}
+               "models": [], "nade_variants": [], "sampling": []}
     t0 = time.time()
     for i, cfg in enumerate(todo, 1):
         print(f"[{i}/{len(todo)}] {cfg['model']} {cfg['kwargs'] or ''} on {cfg['data']}, {cfg['device']} ...",
@@ -353,6 +371,11 @@ def main(argv=None) -> int:
                         f"{row['peak_memory_mib']:.0f} MiB, test NLL {row['test_nll_nats']:.2f} nats"), flush=True)
     if names is None or any(n.lower() == "nade" for n in names):
         results["nade_variants"] = nade_variants(devices, args.quick)
+    from genlib.models import PixelModel, get
+
+    if names is None or any(issubclass(get(n), PixelModel) for n in names):
+        print("PixelRNN sampling: cached vs one full pass per pixel ...", flush=True)
+        results["sampling"] = comparison("sampling", devices, args.quick)
     results["settings"]["wall_seconds"] = round(time.time() - t0, 1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

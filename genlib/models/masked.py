@@ -66,3 +66,25 @@ class MaskedConv2d(nn.Module):
 
     def forward(self, x):
         return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+
+    def top(self):
+        """The masked kernel's rows above and at the centre, (out, in, kh//2 + 1, kw): the rest is zero."""
+        return (self.weight * self.mask)[:, :, : self.weight.shape[2] // 2 + 1]
+
+    def row(self, band):
+        """The output at the LAST row of band (B, in, kh//2 + 1, W): that row and the kh//2 rows above it,
+        zero columns around as in forward. Rows below the centre are masked, so a row of output needs no
+        row below it (incremental sampling: genlib/models/pixel.py). Returns (B, out, 1, W)."""
+        return F.conv2d(band, self.top(), self.bias, padding=(0, self.weight.shape[3] // 2))
+
+    def at(self, window):
+        """The output at the centre of one window (B, in, kh//2 + 1, kw) (`pixel.window`): (B, out).
+        The same sum as the convolution, written as one matrix product (faster for a single pixel)."""
+        return F.linear(window.flatten(1), self.top().flatten(1), self.bias)
+
+    def at_pixels(self, v):
+        """A 1x1 masked convolution on the features of single pixels: v (..., in) -> (..., out)."""
+        if self.weight.shape[2:] != (1, 1):
+            kernel = tuple(self.weight.shape[2:])
+            raise ValueError(f"at_pixels is for 1x1 convolutions; this kernel is {kernel}: use row()")
+        return F.linear(v, (self.weight * self.mask)[:, :, 0, 0], self.bias)

@@ -12,12 +12,15 @@ and share one architecture around a different core:
     -> logits: sigmoid per channel (levels=2) or a 256-way softmax per channel (levels=256)
 
 Every conditional comes out of ONE forward pass (training is parallel over pixels), but
-sampling needs one forward pass per pixel and channel: n * C passes for one image.
+sampling needs one step per pixel and channel: n * C steps for one image. A step need not be a whole
+forward pass: when the pixel of row r is drawn, every row above r is final, so the features (or LSTM
+states) of those rows are kept and only row r is computed again (`PixelModel.conditional`).
 """
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from .base import AutoregressiveModel
 from .masked import MaskedConv2d
@@ -82,21 +85,124 @@ class PixelModel(AutoregressiveModel):
         return self._logits(self.check_input(x))
 
     def _logits(self, x):
-        x = x if self.levels == 2 else x / 127.5 - 1  # 8-bit pixels scaled to [-1, 1]
+        x = self._scaled(x)
         out = self.output_layers(self.core(self.input_layer(x), x))  # (B, C * per_colour, H, W)
         if self.levels == 2:
             return out
         B, _, H, W = out.shape
         return out.view(B, self.shape[0], 256, H, W).transpose(1, 2)  # (B, 256, C, H, W)
 
+    def _scaled(self, x):
+        return x if self.levels == 2 else x / 127.5 - 1  # 8-bit pixels scaled to [-1, 1]
+
+    # --- sampling: compute only what the new pixel changes ------------------------------------
     def conditional(self, x, d, cache):
-        """One forward pass per step, cropped: the pass for a pixel in row r only needs rows 0..r
-        (the model is causal), so it runs on x[:, :, :r+1]."""
+        """The parameters of step d, computed incrementally, exactly as one forward pass would.
+
+        Step d draws channel ch of pixel (r, c). Every value before it in raster order is final, so
+        cache["memory"] keeps what the core computed for them (features, LSTM states: the model's
+        `new_memory`), and `core_at` computes only what the new pixel changes. The 1x1 output layers
+        then run on the one pixel (r, c).
+        """
         C, H, W = self.shape
         ch, i = divmod(int(cache["steps"][d]), H * W)
         r, c = divmod(i, W)
-        out = self._logits(x[:, :, : r + 1])
-        return out[:, ch, r, c] if self.levels == 2 else out[:, :, ch, r, c]
+        if not self.incremental:  # no incremental core: one pass on rows 0..r
+            out = self._logits(x[:, :, : r + 1])
+            return out[:, ch, r, c] if self.levels == 2 else out[:, :, ch, r, c]
+        x = self._scaled(x)
+        if "memory" not in cache:
+            cache["memory"] = {"row": 0, "col": 0, **self.new_memory(x)}  # (row, col): first pixel not kept
+        f = self.core_at(x, r, c, ch, cache["memory"])                  # (B, 2h): the core's output at (r, c)
+        out = self.output_layers(f[:, :, None, None]).flatten(1)         # (B, C * per_colour)
+        return out[:, ch] if self.levels == 2 else out.view(-1, C, 256)[:, ch]
+
+    @property
+    def incremental(self) -> bool:
+        """Does this model sample incrementally (it defines `core_pixel` or `core_row`)?"""
+        cls = type(self)
+        return cls.core_pixel is not PixelModel.core_pixel or cls.core_row is not PixelModel.core_row
+
+    def new_memory(self, x) -> dict:
+        """What the core keeps while sampling x (scaled pixels): per-layer features or states."""
+        return {}
+
+    def core_pixel(self, x, r, c, memory, keep):
+        """The core's output at pixel (r, c), (B, 2h), from x (scaled, final before (r, c)) and the
+        memory of the pixels before; keep=True: the pixel is final, keep what later pixels read."""
+        raise NotImplementedError
+
+    def finish_row(self, x, r, memory):
+        """Row r is final (every pixel kept): what needs the whole row (a pass shifted down) runs here."""
+
+    def core_row(self, x, r, memory, keep):
+        """The core's output at row r, (B, 2h, 1, W), from x and the memory of rows < r; keep=True: row r
+        is final, keep it. For a model that cannot compute one pixel alone but can compute one row."""
+        raise NotImplementedError
+
+    def core_at(self, x, r, c, ch, memory):
+        """The core's output at pixel (r, c), (B, 2h), for the step that draws its channel ch.
+
+        Pixel by pixel (`core_pixel`): first keep every pixel before (r, c) not kept yet (steps where
+        every value was known are skipped), finishing rows on the way; then compute (r, c). It is kept
+        at once when its last channel is drawn: features at (r, c) never see that channel.
+        Row by row (`core_row`): keep the rows above r, then compute row r (again at every step).
+        """
+        C, H, W = self.shape
+        if type(self).core_pixel is not PixelModel.core_pixel:
+            while (memory["row"], memory["col"]) < (r, c):
+                if memory["col"] == W:
+                    self.finish_row(x, memory["row"], memory)
+                    memory["row"], memory["col"] = memory["row"] + 1, 0
+                else:
+                    self.core_pixel(x, memory["row"], memory["col"], memory, keep=True)
+                    memory["col"] += 1
+            f = self.core_pixel(x, r, c, memory, keep=(ch == C - 1))
+            memory["col"] += ch == C - 1
+            return f
+        while memory["row"] < r:
+            self.core_row(x, memory["row"], memory, keep=True)
+            memory["row"] += 1
+        return self.core_row(x, r, memory, keep=False)[:, :, 0, c]
+
+    def input_at(self, x, r, c):
+        """The 7x7 input layer at pixel (r, c) of x (scaled pixels): (B, 2h)."""
+        return self.input_layer.at(window(x, r, c, 7, 7))
+
+
+class KeptFeatures:
+    """What one masked kh x kw convolution reads, kept pixel by pixel while sampling.
+
+    data (B, F, kh//2 + H, kw//2 + W + kw//2): the convolution's input map with its zero padding
+    around (no padding below: rows below the centre are masked, never read). `put(r, c, v)` writes
+    the features v (B, F) of pixel (r, c), each time they are computed; later pixels read the last
+    write, made when every value before (r, c) was final. `conv(conv, r, c)`: its output at (r, c).
+    A convolutional model keeps one of these per masked k x k convolution (PixelCNN: one per block).
+    """
+
+    def __init__(self, like, channels, kernel):
+        (B, _, H, W), (kh, kw) = like.shape, kernel
+        self.kernel = kernel
+        self.data = like.new_zeros(B, channels, kh // 2 + H, kw - 1 + W)
+
+    def put(self, r, c, v):
+        kh, kw = self.kernel
+        self.data[:, :, r + kh // 2, c + kw // 2] = v
+
+    def conv(self, conv, r, c):
+        kh, kw = self.kernel
+        return conv.at(self.data[:, :, r : r + kh // 2 + 1, c : c + kw])  # (B, out)
+
+
+def rows_up_to(x, r, above):
+    """Rows r-above..r of the image x (B, C, H, W), zero rows where r-above < 0: (B, C, above + 1, W)."""
+    return F.pad(x[:, :, max(0, r - above) : r + 1], (0, 0, max(0, above - r), 0))
+
+
+def window(x, r, c, kh, kw):
+    """What a masked kh x kw kernel centred on (r, c) reads of x: rows r-kh//2..r, columns c-kw//2..c+kw//2,
+    zero outside the image: (B, C, kh//2 + 1, kw)."""
+    return F.pad(rows_up_to(x, r, kh // 2), (kw // 2, kw // 2))[:, :, :, c : c + kw]
 
 
 def receptive_field(model, r, c, channel=0, n=4, seed=0):

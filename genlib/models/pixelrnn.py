@@ -16,14 +16,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .masked import MaskedConv2d, channel_groups
-from .pixel import PixelModel
+from .pixel import PixelModel, rows_up_to
 
 
 class RowLSTM(PixelModel):
     """Row LSTM (chapter 06): each pixel sees a triangle of rows above it (and k//2 pixels to its left per layer).
 
     p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  conditionals from one forward pass.
-    Cost of a pass: H sequential LSTM steps per layer, each O(B W h^2 k).
+    Cost of a pass: H sequential LSTM steps per layer, each O(B W h^2 k). Sampling keeps the state of the
+    row above and computes row r again at each of its W * C steps: one LSTM step per layer a step.
     """
 
     def __init__(self, shape=(1, 28, 28), levels=2, layers=2, hidden=16, k=3, out_hidden=64):
@@ -38,12 +39,28 @@ class RowLSTM(PixelModel):
             h = layer(h)
         return h
 
+    def new_memory(self, x):  # the state (h, c) of the last kept row, per layer: zeros above row 0
+        zeros = x.new_zeros(x.shape[0], self.shape[2], self.hidden)  # (B, W, h)
+        return {"state": [(zeros, zeros)] * self.layers}
+
+    def core_row(self, x, r, memory, keep):
+        h = self.input_layer.row(rows_up_to(x, r, 3))  # (B, 2h, 1, W): the 7x7 input layer at row r
+        states = []
+        for layer, state in zip(self.lstm_layers, memory["state"]):
+            h, state = layer.row(h, state)
+            states.append(state)
+        if keep:
+            memory["state"] = states
+        return h
+
 
 class DiagonalBiLSTM(PixelModel):
     """Diagonal BiLSTM (chapter 06): every conditional sees every previous pixel.
 
     p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  conditionals from one forward pass.
-    Cost of a pass: 2 (W + H - 1) sequential LSTM steps per layer, each O(B H h^2).
+    Cost of a pass: 2 (W + H - 1) sequential LSTM steps per layer, each O(B H h^2). Sampling keeps the
+    states of the pixels drawn so far: one left-to-right step per layer a pixel, and one right-to-left
+    pass (W steps) per finished row.
     """
 
     def __init__(self, shape=(1, 28, 28), levels=2, layers=2, hidden=16, out_hidden=64):
@@ -55,6 +72,36 @@ class DiagonalBiLSTM(PixelModel):
         for layer in self.lstm_layers:
             h = layer(h, x)
         return h
+
+    # --- sampling, one pixel at a time ------------------------------------------------------------
+    # Row r's left-to-right states run along the row, (r, c) from (r, c-1) and (r-1, c): a row cannot be
+    # recomputed in one step, but one pixel can, from the kept states to its left and above. The
+    # right-to-left pass reaches row r shifted down, so it runs once per finished row. The states the
+    # scan computes left of the image (zero inputs) are the same for every image: `edge_states`.
+    def new_memory(self, x):
+        B, (C, H, W), h = x.shape[0], self.shape, self.hidden
+        memory = {"layers": []}
+        for layer in self.lstm_layers:
+            edge_l2r, edge_r2l = layer.left_to_right.edge_states(H, x), layer.right_to_left.edge_states(H, x)
+            memory["layers"].append({
+                "edge_l2r": edge_l2r, "edge_r2l": edge_r2l,           # (h, c) at column -1 of each row
+                "left": tuple(e[0].expand(B, h) for e in edge_l2r),  # left-to-right (h, c), pixel to the left
+                "above": x.new_zeros(B, W, h),                       # left-to-right h of the row above
+                "right": x.new_zeros(B, W, h),                       # right-to-left h of the row above
+                "inputs": x.new_zeros(B, W, 2 * h)})                 # the layer's input features, this row
+        return memory
+
+    def core_pixel(self, x, r, c, memory, keep):
+        f = self.input_at(x, r, c)  # (B, 2h)
+        for layer, m in zip(self.lstm_layers, memory["layers"]):
+            if keep:
+                m["inputs"][:, c] = f
+            f = layer.pixel(f, c, m, keep)
+        return f
+
+    def finish_row(self, x, r, memory):
+        for layer, m in zip(self.lstm_layers, memory["layers"]):
+            layer.finish_row(x[:, :, r].transpose(1, 2), r, m)  # pixels of row r, (B, W, C)
 
 
 # --- the layers -------------------------------------------------------------------------------
@@ -92,11 +139,20 @@ class RowLSTMLayer(nn.Module):
         h = c = x.new_zeros(B, W, self.hidden)
         rows = []
         for r in range(H):
-            padded = F.pad(h, (0, 0, 1, 1))  # (B, W + 2, h)
-            window = torch.cat([padded[:, :-2], padded[:, 1:-1], padded[:, 2:]], 2)  # (B, W, 3h)
-            h, c = _lstm_step(gates_in[r] + self.state_to_state(window), c)  # (B, W, h)
+            h, c = self.step(gates_in[r], h, c)  # (B, W, h)
             rows.append(h)
         return x + self.up(torch.stack(rows, 1).permute(0, 3, 1, 2))  # residual connection
+
+    def step(self, gates_in, h, c):
+        """One row: its input-to-state gates (B, W, 4h) and the state (h, c) of the row above -> its state."""
+        padded = F.pad(h, (0, 0, 1, 1))  # (B, W + 2, h)
+        window = torch.cat([padded[:, :-2], padded[:, 1:-1], padded[:, 2:]], 2)  # (B, W, 3h)
+        return _lstm_step(gates_in + self.state_to_state(window), c)
+
+    def row(self, x, state):
+        """The layer at one row (sampling): x (B, 2h, 1, W), the state of the row above -> output, state."""
+        h, c = self.step(self.input_to_state(x)[:, :, 0].transpose(1, 2), *state)  # (B, W, h) each
+        return x + self.up(h.transpose(1, 2)[:, :, None]), (h, c)
 
 
 def skew(x):
@@ -145,9 +201,24 @@ class DiagonalLSTM(nn.Module):
         columns = []
         for j in range(W + H - 1):
             above = F.pad(h, (0, 0, 1, 0))[:, :-1]  # (B, H, h): the state one row up, zero above row 0
-            h, c = _lstm_step(gates_in[j] + self.state_to_state(torch.cat([above, h], 2)), c)
+            h, c = self.step(gates_in[j], above, h, c)
             columns.append(h)  # (B, H, h)
         return unskew(torch.stack(columns, 3).transpose(1, 2), W)  # (B, h, H, W)
+
+    def step(self, gates_in, above, h, c):
+        """One step at a diagonal (..., H, .) or a pixel: the state above and the state (h, c) to the left."""
+        return _lstm_step(gates_in + self.state_to_state(torch.cat([above, h], -1)), c)
+
+    def edge_states(self, H, like):
+        """(h, c) at column -1 of each row r, (H, h) each: on the skewed map row r starts r steps early,
+        with zero inputs, so these states do not depend on the image (sampling starts each row from them)."""
+        h = c = like.new_zeros(1, H, self.hidden)
+        gates_in, hs, cs = like.new_zeros(1, H, 4 * self.hidden), [h[0, 0]], [c[0, 0]]
+        for j in range(H - 1):  # after step j, row j + 1 is at column -1
+            h, c = self.step(gates_in, F.pad(h, (0, 0, 1, 0))[:, :-1], h, c)
+            hs.append(h[0, j + 1])
+            cs.append(c[0, j + 1])
+        return torch.stack(hs), torch.stack(cs)
 
 
 class DiagonalBiLSTMLayer(nn.Module):
@@ -173,3 +244,28 @@ class DiagonalBiLSTMLayer(nn.Module):
         right = self.right_to_left(x.flip(3), pixels.flip(3)).flip(3)  # sees rows <= r, columns >= c
         right = F.pad(right, (0, 0, 1, 0))[:, :, :-1]                  # shifted down: rows < r, columns >= c
         return x + self.up(left + right)                               # residual connection
+
+    def pixel(self, f, c, m, keep):
+        """The layer at one pixel (r, c) of the current row (sampling): features f (B, 2h) -> (B, 2h).
+        m: the layer's memory (DiagonalBiLSTM.new_memory); keep: the pixel is final, keep its state."""
+        l2r = self.left_to_right
+        h, cell = l2r.step(l2r.input_to_state.at_pixels(f), m["above"][:, c], *m["left"])  # (B, h) each
+        if keep:
+            m["left"] = (h, cell)
+            m["above"][:, c] = h  # row r's state, the row above for row r + 1
+        return f + self.up.at_pixels(h + m["right"][:, c])
+
+    def finish_row(self, pixels, r, m):
+        """Row r is final: run the right-to-left pass along it (right to left, from its edge state),
+        which the next row reads shifted down. pixels (B, W, C), m["inputs"] (B, W, 2h): row r."""
+        r2l, (B, W, _) = self.right_to_left, m["inputs"].shape
+        gates_in = r2l.input_to_state.at_pixels(m["inputs"])                     # (B, W, 4h)
+        gates_in = gates_in + F.linear(pixels, r2l.pixel_to_state.weight[:, :, 0, 0])  # its own pixel too
+        h, cell = (e[r].expand(B, -1) for e in m["edge_r2l"])
+        states = [None] * W
+        for c in reversed(range(W)):
+            h, cell = r2l.step(gates_in[:, c], m["right"][:, c], h, cell)
+            states[c] = h
+        m["right"] = torch.stack(states, 1)  # (B, W, h)
+        if r + 1 < len(m["edge_l2r"][0]):
+            m["left"] = tuple(e[r + 1].expand(B, -1) for e in m["edge_l2r"])
