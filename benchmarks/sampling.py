@@ -16,9 +16,9 @@ import types
 
 import torch
 
-from genlib.models import AutoregressiveModel, DiagonalBiLSTM, PixelCNN, RowLSTM
+from genlib.models import AutoregressiveModel, DiagonalBiLSTM, GatedPixelCNN, PixelCNN, RowLSTM
 
-MODELS = [RowLSTM, DiagonalBiLSTM, PixelCNN]
+MODELS = [RowLSTM, DiagonalBiLSTM, PixelCNN, GatedPixelCNN]
 N_IMAGES = 8
 
 

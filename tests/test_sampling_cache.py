@@ -7,18 +7,20 @@ from pathlib import Path
 import pytest
 import torch
 
-from genlib.models import AutoregressiveModel, DiagonalBiLSTM, PixelCNN, RowLSTM, all_binary_images
+from genlib.models import (AutoregressiveModel, DiagonalBiLSTM, GatedPixelCNN, PixelCNN, RowLSTM,
+                           all_binary_images)
 from genlib.models.pixel import KeptFeatures, PixelModel, window
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = [RowLSTM, DiagonalBiLSTM, PixelCNN]
+MODELS = [RowLSTM, DiagonalBiLSTM, PixelCNN, GatedPixelCNN]
 SMALL = {"layers": 2, "hidden": 6, "out_hidden": 12}
+SMALL_GATED = {"layers": 3, "channels": 6, "out_hidden": 12}  # 3 layers: a vertical input kept between layers
 
 
 def make(cls, shape, levels=2, seed=0):
     """A small model with parameters moved off their initial values, so every connection matters."""
     torch.manual_seed(seed)
-    model = cls(shape, levels=levels, **SMALL).eval()
+    model = cls(shape, levels=levels, **(SMALL_GATED if cls is GatedPixelCNN else SMALL)).eval()
     with torch.no_grad():
         for p in model.parameters():
             p.add_(0.3 * torch.randn_like(p))

@@ -14,6 +14,10 @@ blind spot. Here two stacks of convolutions run side by side:
     gates:            y = tanh(a) * sigmoid(b) on both stacks, a residual connection in the horizontal one.
 
 Together a pixel sees every row above (as far as the layers reach) and every pixel to its left.
+
+Sampling keeps both stacks row by row, as PixelModel does (genlib/models/pixel.py): when row r is final
+the vertical stack runs on it once, all layers (`finish_row`), and its link to row r + 1 is kept; a step
+then computes the horizontal stack at one pixel, each 1 x k kernel reading its kept input on the left.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ import torch.nn.functional as F
 
 from .base import AutoregressiveModel
 from .masked import MaskedConv2d, channel_groups
-from .pixel import PixelKindFromLevels, PixelModel
+from .pixel import KeptFeatures, PixelKindFromLevels, PixelModel, rows_up_to, window
 
 
 def gate(a: torch.Tensor) -> torch.Tensor:
@@ -61,6 +65,18 @@ class GatedLayer(nn.Module):
         h_out = self.horizontal_out(gate(h_pre))                          # (B, p, H, W)
         return gate(v_pre), (h_out if self.first else h + h_out)          # residual after the first layer
 
+    def vertical_row(self, v, r):
+        """The vertical stack's pre-activation at row r alone, from v's rows r-n..r: (B, 2p, W)."""
+        n = self.n
+        band = rows_up_to(v, r, n)                                        # (B, in, n + 1, W)
+        return F.conv2d(band, self.vertical.weight, self.vertical.bias, padding=(0, n))[:, :, 0]
+
+    def pixel(self, h, h_pre):
+        """The horizontal stack at one pixel (sampling): h (B, in) its input there, h_pre (B, 2p) its
+        pre-activation (the 1 x k kernel on the pixels to the left plus the link from the row above)."""
+        h_out = self.horizontal_out.at_pixels(gate(h_pre))               # (B, p)
+        return h_out if self.first else h + h_out
+
 
 class GatedPixelCNN(AutoregressiveModel):
     """Gated PixelCNN (chapter 06): PixelCNN's factorization without the blind spot.
@@ -69,7 +85,9 @@ class GatedPixelCNN(AutoregressiveModel):
     Layer 1 reaches 3 pixels each way (like PixelCNN's 7x7 input layer), later layers k//2: after L
     layers a pixel sees n = 3 + (L-1)(k//2) pixels to its left, and n + 1 rows up, at least n columns
     to either side: a rectangle with no blind spot (L = 7, k = 3: 10 rows up, 9 columns
-    each way). Cost of a pass: O(B H W p^2 k^2 L), no loop; sampling: H W C passes.
+    each way). Cost of a pass: O(B H W p^2 k^2 L), no loop. Sampling keeps the features of the pixels
+    drawn so far: a step costs O(B p^2 k L) (one pixel of the horizontal stack), a finished row
+    O(B W p^2 k^2 L) (one row of the vertical stack), H W C steps and H rows for an image.
     levels=2: binary pixels, one logit each; levels=256: 8-bit pixels, a 256-way softmax per colour.
     """
 
@@ -106,8 +124,7 @@ class GatedPixelCNN(AutoregressiveModel):
         return self._logits(self.check_input(x))
 
     def _logits(self, x):
-        x = x if self.levels == 2 else x / 127.5 - 1                # 8-bit pixels scaled to [-1, 1]
-        v = h = x
+        v = h = x = self._scaled(x)
         for layer in self.stack:
             v, h = layer(v, h)
         out = self.output_layers(h)                                  # (B, C*K, H, W)
@@ -116,11 +133,41 @@ class GatedPixelCNN(AutoregressiveModel):
         B, _, H, W = out.shape
         return out.view(B, self.shape[0], 256, H, W).transpose(1, 2)  # (B, 256, C, H, W)
 
-    def conditional(self, x, d, cache):
-        """The sampling loop's hook (genlib.models.base): row r depends on rows <= r only, so the pass
-        for a pixel in row r runs on rows 0..r alone."""
-        C, H, W = self.shape
-        ch, i = divmod(int(cache["steps"][d]), H * W)
-        r, c = divmod(i, W)
-        out = self._logits(x[:, :, : r + 1])
-        return out[:, ch, r, c] if self.levels == 2 else out[:, :, ch, r, c]
+    def _scaled(self, x):
+        return x if self.levels == 2 else x / 127.5 - 1                # 8-bit pixels scaled to [-1, 1]
+
+    # --- sampling: PixelModel's loop (keep every pixel before (r, c), then compute (r, c)) ----------
+    conditional, core_at = PixelModel.conditional, PixelModel.core_at
+    incremental = True
+
+    def new_memory(self, x):
+        """Per layer after the first (which reads the image itself): its horizontal 1 x k kernel's input at
+        the pixels kept so far and its vertical input at the rows finished so far; per layer, the link
+        from the last finished row to the next."""
+        B, _, H, W = x.shape
+        zeros = torch.zeros(B, 2 * self.channels, 1, W, dtype=x.dtype, device=x.device)
+        return {"h": [KeptFeatures(x, self.channels, (1, 2 * layer.n + 1)) for layer in self.stack[1:]],
+                "v": [x.new_zeros(B, self.channels, H, W) for _ in self.stack[1:]],
+                "link": [layer.vertical_to_horizontal(zeros)[:, :, 0] for layer in self.stack]}  # row 0 sees 0
+
+    def finish_row(self, x, r, memory):
+        """Row r is final: the vertical stack on row r, every layer; the links become row r + 1's."""
+        inputs = [x] + memory["v"]                                         # each layer's vertical input
+        for i, layer in enumerate(self.stack):
+            v_pre = layer.vertical_row(inputs[i], r)[:, :, None]           # (B, 2p, 1, W)
+            memory["link"][i] = layer.vertical_to_horizontal(v_pre)[:, :, 0]
+            if i + 1 < len(self.stack):
+                inputs[i + 1][:, :, r] = gate(v_pre)[:, :, 0]
+
+    def core_pixel(self, x, r, c, memory, keep):
+        """The horizontal stack's output at pixel (r, c), (B, p): one pixel per layer."""
+        h = x[:, :, r, c]                                                  # (B, C)
+        for i, layer in enumerate(self.stack):
+            if i == 0:  # the image itself, final before (r, c): nothing to keep
+                h_pre = layer.horizontal.at(window(x, r, c, 1, 2 * layer.n + 1))
+            else:       # the layer's input at (r, c) is final in every colour it may see: keep it
+                kept = memory["h"][i - 1]
+                kept.put(r, c, h)
+                h_pre = kept.conv(layer.horizontal, r, c)                  # (B, 2p)
+            h = layer.pixel(h, h_pre + memory["link"][i][:, :, c])
+        return h
