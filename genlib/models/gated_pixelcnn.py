@@ -145,10 +145,10 @@ class GatedPixelCNN(AutoregressiveModel):
         the pixels kept so far and its vertical input at the rows finished so far; per layer, the link
         from the last finished row to the next."""
         B, _, H, W = x.shape
-        zeros = torch.zeros(B, 2 * self.channels, 1, W, dtype=x.dtype, device=x.device)
+        zeros = x.new_zeros(B, 2 * self.channels, 1, W)                    # row 0's link reads zeros
         return {"h": [KeptFeatures(x, self.channels, (1, 2 * layer.n + 1)) for layer in self.stack[1:]],
                 "v": [x.new_zeros(B, self.channels, H, W) for _ in self.stack[1:]],
-                "link": [layer.vertical_to_horizontal(zeros)[:, :, 0] for layer in self.stack]}  # row 0 sees 0
+                "link": [layer.vertical_to_horizontal(zeros)[:, :, 0] for layer in self.stack]}
 
     def finish_row(self, x, r, memory):
         """Row r is final: the vertical stack on row r, every layer; the links become row r + 1's."""
