@@ -1,18 +1,26 @@
-"""The fast path of NADE: all D logits in O(B D H) time, a block of K pixels per matrix product (chapter 05).
+"""The fast paths of NADE: all D logits in O(B D H) time, a block of steps per matrix product (chapter 05).
 
     logits_o = nade_kernel.shared_weight_logits(x_o, W, c, V, b)      # what NADE.forward calls
 
 Read genlib/models/nade.py first: `naive_logits` and `loop_logits` there compute the same numbers
 the way the chapter writes them. This module computes, with rows in generation order,
 
-    logits[b, d] = bias[d] + V[d] . sigmoid(a[b, d]),   a[b, d] = c[d] + sum_{j<d} x[b, j] W[j]
+    logits[b, d] = bias[d] + V[d] . sigmoid(a[b, d]),   a[b, d] = c[d] + S[b, d],   S[b, d] = sum_{j<d} x[b, j] W[j]
 
-a block of K steps at a time. At the start of a block s..s+K-1 the running sum S = sum_{j<s} x[:, j] W[j]
-is known; inside the block, a[d] = c[d] + S + sum_{s<=j<d} x[j] W[j] for all K steps comes from ONE
-matrix product with a strictly lower-triangular mask (`block_activations`). A hand-written backward
-pass recomputes each block's activations instead of storing all B x D x H of them.
-tests/test_nade_kernel.py checks values and gradients against the formula; benchmarks/nade_variants.py
-times it against the per-pixel loop.
+a block of K steps at a time, in one of two ways:
+
+- `RunLogits`, for NADE (the same c at every step) and no gradient w.r.t. x: S only changes after a
+  nonzero pixel, so an image with n ones has only n + 1 different hidden layers ("runs"), about
+  0.13 D on binarized MNIST. Each block computes the hidden layer every image has at its start and
+  one per nonzero pixel inside it, and all K logits of the block come from one matrix product of
+  those layers with V: about 7x fewer sigmoids than one per step and pixel.
+- `SharedWeightLogits`, for everything else (a different c at every step: the order-agnostic NADE;
+  gradients w.r.t. x): the K pre-activations of a block come from ONE matrix product with a strictly
+  lower-triangular mask (`block_activations`).
+
+Both have a hand-written backward pass that recomputes a block instead of storing all B x D x H
+activations. tests/test_nade_kernel.py checks values and gradients against the formula and the loop;
+benchmarks/nade_variants.py times them against the per-pixel loop.
 """
 from __future__ import annotations
 
@@ -22,22 +30,28 @@ import torch
 def shared_weight_logits(x_o, W, c, V, b, block: int | None = None, images: int | None = None) -> torch.Tensor:
     """The logit of every step, (B, D), from x_o (B, D) in generation order; W, c, V (D, H), b (D,).
 
-    c[d] is the hidden bias at step d. The batch is cut into chunks of `images` and the steps into
-    blocks of `block` (defaults from `block_sizes`); the result does not depend on them.
+    c[d] is the hidden bias at step d; NADE passes one c for every step as c.expand(D, H) (stride 0),
+    which selects `RunLogits` unless x_o needs a gradient. The batch is cut into chunks of `images`
+    and the steps into blocks of `block` (defaults from `block_sizes`); the result does not depend on them.
     """
-    default_images, default_block = block_sizes(x_o.device)
+    runs = c.stride(0) == 0 and not x_o.requires_grad
+    default_images, default_block = block_sizes(x_o.device, runs)
     images, block = images or default_images, block or default_block
+    kernel = RunLogits if runs else SharedWeightLogits
     starts = range(0, max(len(x_o), 1), images)                  # an empty batch still makes one call
-    return torch.cat([SharedWeightLogits.apply(x_o[i:i + images], W, c, V, b, block) for i in starts])
+    return torch.cat([kernel.apply(x_o[i:i + images], W, c, V, b, block) for i in starts])
 
 
-def block_sizes(device) -> tuple[int, int]:
-    """(images, pixels) handled by one matrix product: a tile of images x pixels x H activations.
+def block_sizes(device, runs: bool) -> tuple[int, int]:
+    """(images, steps) handled together, measured with benchmarks/nade_variants.py on one CPU core.
 
-    On a CPU, 128 images x 4 pixels x 500 hidden units (1 MiB) stays in the core's cache and keeps
-    the in-block product at 4 multiply-adds per activation (measured in benchmarks/nade_variants.py).
-    On a GPU, the whole batch and 32 pixels per product (not measured here).
+    Runs: 256 images x 16 steps; fewer images make more, smaller operations, and 16 steps balance
+    the number of blocks against the new runs each block multiplies by all 16 rows of V.
+    Blocks: 128 images x 4 steps x 500 hidden units (1 MiB) stay in the core's cache and keep the
+    in-block product at 4 multiply-adds per activation. On a GPU: the whole batch (not measured here).
     """
+    if runs:
+        return (256, 16) if device.type == "cpu" else (1 << 16, 16)
     return (128, 4) if device.type == "cpu" else (1 << 16, 32)
 
 
@@ -114,3 +128,79 @@ class SharedWeightLogits(torch.autograd.Function):
                 dx[:, s:e] = (dP * strictly_lower(k, x)).sum(0) + R @ W[s:e].t()
             R += da.sum(0)
         return dx, dW, dc, dV, g.sum(0), None
+
+
+def new_runs(x_blk, S, W_blk):
+    """The hidden layers that start inside a block: one per nonzero x[b, i] (shared c only).
+
+    x_blk (B, k); S (B, H): c + the running sum at the block start; W_blk (k, H). Returns
+    h_new (n, H) = sigmoid(S[b] + sum_{j<=i} x[b, j] W[j]) for the n nonzero pixels, image by image;
+    P (n, k), the pixels in that sum; their images b_of (n,); and row (B, k): the layer step i of
+    image b uses, row[b, i] = b for the layer it had at the block start, B + u for new layer u.
+    """
+    B, k = x_blk.shape
+    nonzero = x_blk != 0
+    b_of, i_of = nonzero.nonzero(as_tuple=True)
+    P = x_blk[b_of] * (torch.arange(k, device=x_blk.device) <= i_of[:, None])     # (n, k)
+    h_new = torch.addmm(S.index_select(0, b_of), P, W_blk).sigmoid_()
+    count = nonzero.sum(1)
+    before = nonzero.cumsum(1) - nonzero.long()                   # nonzero pixels before step i in the block
+    first = count.cumsum(0) - count                               # index of image b's first new layer
+    row = torch.where(before == 0, torch.arange(B, device=x_blk.device)[:, None], B - 1 + first[:, None] + before)
+    return h_new, P, b_of, row
+
+
+class RunLogits(torch.autograd.Function):
+    """The same logits when every step has the same hidden bias c: NADE, with S started at c.
+
+    h only changes after a nonzero pixel, so a block needs the B layers at its start and one per
+    nonzero pixel inside it: O((B + n) H) sigmoids, and the logits of the block are one product
+    (B + n, H) x (H, k). c arrives as c.expand(D, H); its gradient is the one that reaches the
+    start of the running sum, returned in row 0. No gradient w.r.t. x (use SharedWeightLogits).
+    Memory beyond the inputs: the running sums at the block starts (B H D / block numbers) in the
+    backward pass and the (B + n) H layers of one block.
+    """
+
+    @staticmethod
+    @torch.amp.custom_fwd(device_type="cuda", cast_inputs=torch.float32)
+    def forward(ctx, x, W, c, V, bias, block):
+        if x.requires_grad:
+            raise ValueError("RunLogits gives no gradient w.r.t. x; use SharedWeightLogits for that")
+        B, D = x.shape
+        logits = x.new_empty(B, D)
+        S = c[0].expand(B, -1).contiguous()                       # c + the running sum: (B, H)
+        for s in range(0, D, block):
+            e = min(s + block, D)
+            h_new, _, _, row = new_runs(x[:, s:e], S, W[s:e])
+            Y = torch.cat([S.sigmoid() @ V[s:e].t(), h_new @ V[s:e].t()])   # (B + n, k): every layer, every step
+            logits[:, s:e] = Y[row, torch.arange(e - s, device=x.device)]
+            S = torch.addmm(S, x[:, s:e], W[s:e])
+        ctx.save_for_backward(x, W, c, V)
+        ctx.block = block
+        return logits + bias
+
+    @staticmethod
+    @torch.amp.custom_bwd(device_type="cuda")
+    def backward(ctx, g):
+        x, W, c, V = ctx.saved_tensors
+        block, (B, D), H = ctx.block, x.shape, W.shape[1]
+        dW, dc, dV = torch.empty_like(W), torch.zeros_like(c), torch.empty_like(V)
+        R = x.new_zeros(B, H)                # dL/dS after the block: the sum of dL/da over the later steps
+        S = [c[0].expand(B, -1).contiguous()]
+        for s in range(0, D - block, block):
+            S.append(torch.addmm(S[-1], x[:, s:s + block], W[s:s + block]))
+        for s, S_start in reversed(list(zip(range(0, D, block), S))):
+            e = min(s + block, D)
+            k = e - s
+            h, (h_new, P, b_of, row) = S_start.sigmoid(), new_runs(x[:, s:e], S_start, W[s:e])
+            dY = x.new_zeros(B + len(b_of), k)
+            dY[row, torch.arange(k, device=x.device)] = g[:, s:e]
+            dY_h, dY_new = dY[:B], dY[B:]
+            torch.addmm(dY_h.t() @ h, dY_new.t(), h_new, out=dV[s:e])
+            da = (dY_h @ V[s:e]).mul_(h).mul_(1 - h)                   # dL/da of every layer: dL/dh h (1 - h)
+            da_new = (dY_new @ V[s:e]).mul_(h_new).mul_(1 - h_new)
+            torch.addmm(x[:, s:e].t() @ R, P.t(), da_new, out=dW[s:e])
+            R += da
+            R.index_add_(0, b_of, da_new)
+        dc[0] = R.sum(0)                     # c is where every running sum starts
+        return None, dW, dc, dV, g.sum(0), None
