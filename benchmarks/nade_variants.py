@@ -1,4 +1,4 @@
-"""NADE speed: the block kernel vs a per-pixel Python loop vs the naive formula (chapter 05).
+"""NADE speed: the kernels of genlib/models/nade_kernel.py vs a per-pixel Python loop vs the naive formula.
 
     python benchmarks/nade_variants.py           # Markdown table, D = 784, H = 500, batch 256, 1 thread
     python benchmarks/nade_variants.py --quick   # tiny sizes, seconds
@@ -23,11 +23,35 @@ from pathlib import Path
 
 import torch
 
-from genlib.models import NADE
+from genlib.models import NADE, nade_kernel
 from genlib.models.nade import log_prob_from_logits, loop_logits, naive_logits
 
+
+def blocks_kernel(model, x):
+    """SharedWeightLogits, the general kernel (what the order-agnostic NADE uses): c as a (D, H) tensor."""
+    steps = model.steps()
+    c = model.step_bias(steps).contiguous()
+    return nade_kernel.shared_weight_logits(x.flatten(1)[:, steps], model.W[steps], c, model.V[steps], model.b[steps])
+
+
+def blocks_autograd(model, x, block=4):
+    """The same blocks with autograd's backward pass, which keeps every block's h: O(B D H) memory."""
+    steps = model.steps()
+    x_o, W, V = x.flatten(1)[:, steps], model.W[steps], model.V[steps]
+    c, D = model.step_bias(steps), len(steps)
+    S, out = x_o.new_zeros(len(x_o), model.hidden), []
+    for s in range(0, D, block):
+        e = min(s + block, D)
+        a, _ = nade_kernel.block_activations(x_o[:, s:e], S, W[s:e], c[s:e])
+        out.append(torch.linalg.vecdot(torch.sigmoid(a), V[s:e, None, :]))   # (k, B)
+        S = torch.addmm(S, x_o[:, s:e], W[s:e])
+    return torch.cat(out).t() + model.b[steps]
+
+
 VARIANTS = {
-    "block kernel (NADE.forward, O(HD))": lambda m, x: m(x).flatten(1)[:, m.steps()],
+    "runs kernel (NADE.forward, O(HD))": lambda m, x: m(x).flatten(1)[:, m.steps()],
+    "blocks kernel (general, O(HD))": blocks_kernel,
+    "blocks, autograd keeps h (O(HD))": blocks_autograd,
     "per-pixel Python loop (O(HD))": loop_logits,
     "naive per-conditional (O(HD^2))": naive_logits,
 }
