@@ -7,13 +7,16 @@ Training throughput = images per second through forward + backward + an Adam ste
 rounds that run every implementation once each (so a busy machine slows them all alike), after a
 warm-up; the median over the rounds is reported, and `vs loop` divides by the loop's median.
 Sampling throughput = images per second of `model.sample` (the O(HD) recurrence, same batch).
-Peak memory = growth of the peak resident set size (ru_maxrss) of a fresh process during one
-training step, after the model, the optimizer and the data exist.
+Peak memory = growth of the peak resident set size (VmHWM in /proc/self/status, Linux) of a fresh
+process during one training step, after the model, the optimizer and the data exist; glibc's mmap
+threshold is fixed at 64 KiB there so that freed tensors leave the resident set (else the same
+step reads anywhere from 0.4 to 2.2 GiB for the loop, depending on how the heap was reused).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -93,17 +96,30 @@ def peak_memory_mib(name, device, quick) -> float:
     if device.type != "cpu":
         return float("nan")
     cmd = [sys.executable, str(Path(__file__).resolve()), "--memory-of", name, *(["--quick"] if quick else [])]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}  # big blocks go back to the system when freed
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])["peak_mib"]
+
+
+def _peak_rss_kib() -> int:
+    """The peak resident set size of this process, in KiB.
+
+    VmHWM belongs to the process image, so a child does not inherit its parent's peak
+    (ru_maxrss does, across fork and exec, on Linux); ru_maxrss where /proc is missing."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _peak_memory_child(name, quick):
     torch.set_num_threads(1)
     model, opt, x = setup(torch.device("cpu"), quick)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _peak_rss_kib()
     train_step(model, opt, x, VARIANTS[name])
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"peak_mib": round((after - before) / 1024, 1)}))  # ru_maxrss is in KiB on Linux
+    print(json.dumps({"peak_mib": round((_peak_rss_kib() - before) / 1024, 1)}))
 
 
 def run(device="cpu", quick=False, rounds=None, memory=True) -> list[dict]:
@@ -130,6 +146,7 @@ def run(device="cpu", quick=False, rounds=None, memory=True) -> list[dict]:
         rows.append({"implementation": name, "device": device.type, "D": side * side, "H": H, "batch": B,
                      "threads": torch.get_num_threads(), "rounds": len(times[name]),
                      "train_images_per_s": round(rate, 1), "speed_vs_loop": round(rate / loop, 2),
+                     "train_seconds": [round(t, 3) for t in times[name]],
                      "peak_train_mib": peak_memory_mib(name, device, quick) if memory else float("nan")})
     rows[0]["sample_images_per_s"] = round(B / statistics.median(sample_times), 1)  # one sampler for all
     return rows
