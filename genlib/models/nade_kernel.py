@@ -43,16 +43,18 @@ def shared_weight_logits(x_o, W, c, V, b, block: int | None = None, images: int 
 
 
 def block_sizes(device, runs: bool) -> tuple[int, int]:
-    """(images, steps) handled together, measured with benchmarks/nade_variants.py on one CPU core.
+    """(images, steps) handled together, chosen with benchmarks/nade_variants.py on one CPU core.
 
-    Runs: 256 images x 16 steps; fewer images make more, smaller operations, and 16 steps balance
-    the number of blocks against the new runs each block multiplies by all 16 rows of V.
-    Blocks: 128 images x 4 steps x 500 hidden units (1 MiB) stay in the core's cache and keep the
-    in-block product at 4 multiply-adds per activation. On a GPU: the whole batch (not measured here).
+    Runs: 256 images x 16 steps (8, 24 or 32 steps, or 128 images, were 10-15 % slower): fewer
+    images make more, smaller operations, and more steps make more new layers per block, each
+    multiplied by all the block's rows of V. Blocks: 64 images x 8 steps x 500 hidden units
+    (1 MiB) stay in the core's cache, 8 multiply-adds per activation for the in-block product
+    (4 x 128 and 4 x 256 were as fast, with 4-8x more memory for the running sums).
+    On a GPU: the whole batch (not measured here).
     """
     if runs:
         return (256, 16) if device.type == "cpu" else (1 << 16, 16)
-    return (128, 4) if device.type == "cpu" else (1 << 16, 32)
+    return (64, 8) if device.type == "cpu" else (1 << 16, 32)
 
 
 def strictly_lower(k, like) -> torch.Tensor:
