@@ -144,7 +144,7 @@ def new_runs(x_blk, S, W_blk):
     nonzero = x_blk != 0
     b_of, i_of = nonzero.nonzero(as_tuple=True)
     P = x_blk[b_of] * (torch.arange(k, device=x_blk.device) <= i_of[:, None])     # (n, k)
-    h_new = torch.addmm(S.index_select(0, b_of), P, W_blk).sigmoid_()
+    h_new = S.index_select(0, b_of).addmm_(P, W_blk).sigmoid_()
     count = nonzero.sum(1)
     before = nonzero.cumsum(1) - nonzero.long()                   # nonzero pixels before step i in the block
     first = count.cumsum(0) - count                               # index of image b's first new layer
@@ -199,8 +199,8 @@ class RunLogits(torch.autograd.Function):
             dY[row, torch.arange(k, device=x.device)] = g[:, s:e]
             dY_h, dY_new = dY[:B], dY[B:]
             torch.addmm(dY_h.t() @ h, dY_new.t(), h_new, out=dV[s:e])
-            da = (dY_h @ V[s:e]).mul_(h).mul_(1 - h)                   # dL/da of every layer: dL/dh h (1 - h)
-            da_new = (dY_new @ V[s:e]).mul_(h_new).mul_(1 - h_new)
+            da = torch.addcmul(h, h, h, value=-1).mul_(dY_h @ V[s:e])  # dL/da of every layer: h (1 - h) dL/dh
+            da_new = torch.addcmul(h_new, h_new, h_new, value=-1).mul_(dY_new @ V[s:e])
             torch.addmm(x[:, s:e].t() @ R, P.t(), da_new, out=dW[s:e])
             R += da
             R.index_add_(0, b_of, da_new)
