@@ -34,7 +34,8 @@ def blocks_kernel(model, x):
     """SharedWeightLogits, the general kernel (what the order-agnostic NADE uses): c as a (D, H) tensor."""
     steps = model.steps()
     c = model.step_bias(steps).contiguous()
-    return nade_kernel.shared_weight_logits(x.flatten(1)[:, steps], model.W[steps], c, model.V[steps], model.b[steps])
+    x_o = x.flatten(1)[:, steps]
+    return nade_kernel.shared_weight_logits(x_o, model.W[steps], c, model.V[steps], model.b[steps])
 
 
 def blocks_autograd(model, x, block=4):
@@ -95,7 +96,7 @@ def peak_memory_mib(name, device, quick) -> float:
     """Growth of the peak RSS during one training step, in a fresh process (CPU only; NaN elsewhere)."""
     if device.type != "cpu":
         return float("nan")
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--memory-of", name, *(["--quick"] if quick else [])]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--memory-of", name] + (["--quick"] if quick else [])
     env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}  # big blocks go back to the system when freed
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])["peak_mib"]
@@ -123,7 +124,7 @@ def _peak_memory_child(name, quick):
 
 
 def run(device="cpu", quick=False, rounds=None, memory=True) -> list[dict]:
-    """One row per implementation: images/s for a training step (median of interleaved rounds), ratio vs loop."""
+    """One row per implementation: training images/s (median of interleaved rounds), ratio vs the loop."""
     device = torch.device(device)
     side, H, B = sizes(quick)
     model, opt, x = setup(device, quick)

@@ -1,4 +1,4 @@
-"""The fast path of NADE (genlib/models/nade_kernel.py) against the formula as written (genlib/models/nade.py)."""
+"""NADE's fast paths (genlib/models/nade_kernel.py) against the formula as written (genlib/models/nade.py)."""
 import pytest
 import torch
 
@@ -21,7 +21,8 @@ def random_model(cls, dtype, seed, hidden=7):
 
 
 def binary(batch, dtype, seed):
-    return torch.bernoulli(torch.full((batch, *SHAPE), 0.4, dtype=dtype), generator=torch.Generator().manual_seed(seed))
+    g = torch.Generator().manual_seed(seed)
+    return torch.bernoulli(torch.full((batch, *SHAPE), 0.4, dtype=dtype), generator=g)
 
 
 def kernel_logits(model, x, block, images, path):
@@ -61,7 +62,8 @@ PATHS = [("blocks", NADE), ("blocks", OrderAgnosticNADE), ("runs", NADE)]
 @pytest.mark.parametrize("path, cls", PATHS, ids=lambda p: getattr(p, "__name__", p))
 @pytest.mark.parametrize("block, images", [(1, 5), (3, 2), (4, 64), (7, 3), (20, 1), (32, 4)])
 @pytest.mark.parametrize("batch", [0, 1, 9])
-def test_fast_path_equals_the_formula_and_the_loop_in_values_and_gradients(dtype, path, cls, block, images, batch):
+def test_fast_path_equals_the_formula_and_the_loop_in_values_and_gradients(dtype, path, cls, block, images,
+                                                                           batch):
     model = random_model(cls, dtype, seed=block + 10 * batch)
     x = binary(batch, dtype, seed=batch)
     wrt_x = path == "blocks"                                 # the runs kernel gives no gradient w.r.t. x
@@ -164,6 +166,7 @@ def test_the_result_does_not_depend_on_the_block_sizes(path):
     model = random_model(NADE, torch.float32, seed=7, hidden=50)
     x = binary(33, torch.float32, seed=7)
     with torch.no_grad():
-        outs = [kernel_logits(model, x, block, images, path) for block, images in [(1, 33), (5, 8), (16, 3), (20, 64)]]
+        sizes = [(1, 33), (5, 8), (16, 3), (20, 64)]
+        outs = [kernel_logits(model, x, block, images, path) for block, images in sizes]
     for out in outs[1:]:
         assert torch.allclose(out, outs[0], atol=1e-5)

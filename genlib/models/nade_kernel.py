@@ -5,7 +5,8 @@
 Read genlib/models/nade.py first: `naive_logits` and `loop_logits` there compute the same numbers
 the way the chapter writes them. This module computes, with rows in generation order,
 
-    logits[b, d] = bias[d] + V[d] . sigmoid(a[b, d]),   a[b, d] = c[d] + S[b, d],   S[b, d] = sum_{j<d} x[b, j] W[j]
+    logits[b, d] = bias[d] + V[d] . sigmoid(a[b, d]),   a[b, d] = c[d] + S[b, d],
+    S[b, d] = sum_{j<d} x[b, j] W[j]                    (the running sum)
 
 a block of K steps at a time, in one of two ways:
 
@@ -27,12 +28,13 @@ from __future__ import annotations
 import torch
 
 
-def shared_weight_logits(x_o, W, c, V, b, block: int | None = None, images: int | None = None) -> torch.Tensor:
+def shared_weight_logits(x_o, W, c, V, b, block: int | None = None, images: int | None = None):
     """The logit of every step, (B, D), from x_o (B, D) in generation order; W, c, V (D, H), b (D,).
 
     c[d] is the hidden bias at step d; NADE passes one c for every step as c.expand(D, H) (stride 0),
     which selects `RunLogits` unless x_o needs a gradient. The batch is cut into chunks of `images`
-    and the steps into blocks of `block` (defaults from `block_sizes`); the result does not depend on them.
+    and the steps into blocks of `block` (defaults from `block_sizes`); the result does not depend
+    on them.
     """
     runs = c.stride(0) == 0 and not x_o.requires_grad
     default_images, default_block = block_sizes(x_o.device, runs)
@@ -75,9 +77,11 @@ def block_activations(x_blk, S, W_blk, c_blk):
     return a, P
 
 
-def running_sums(x, W, block) -> list[torch.Tensor]:
-    """S_n = sum_{j < n block} x[:, j] W[j], the running sum at the start of every block: a list of (B, H)."""
-    S = [x.new_zeros(x.shape[0], W.shape[1])]
+def running_sums(x, W, block, start=None) -> list[torch.Tensor]:
+    """S_n = start + sum_{j < n block} x[:, j] W[j] at the start of every block n: a list of (B, H).
+
+    start (B, H) defaults to zeros."""
+    S = [x.new_zeros(x.shape[0], W.shape[1]) if start is None else start]
     for s in range(0, x.shape[1] - block, block):
         S.append(torch.addmm(S[-1], x[:, s:s + block], W[s:s + block]))
     return S
@@ -112,7 +116,7 @@ class SharedWeightLogits(torch.autograd.Function):
         gT = g.t().contiguous()                                          # (D, B)
         dW, dc, dV = torch.empty_like(W), torch.empty_like(c), torch.empty_like(V)
         dx = torch.empty_like(x) if ctx.needs_input_grad[0] else None
-        R = x.new_zeros(B, H)                # sum of dL/da over the steps after the block: what x[j] W[j] feeds
+        R = x.new_zeros(B, H)                # sum of dL/da over the steps after the block (what x[j] W[j] feeds)
         blocks = list(zip(range(0, D, block), running_sums(x, W, block)))
         for s, S in reversed(blocks):
             e = min(s + block, D)
@@ -148,7 +152,8 @@ def new_runs(x_blk, S, W_blk):
     count = nonzero.sum(1)
     before = nonzero.cumsum(1) - nonzero.long()                   # nonzero pixels before step i in the block
     first = count.cumsum(0) - count                               # index of image b's first new layer
-    row = torch.where(before == 0, torch.arange(B, device=x_blk.device)[:, None], B - 1 + first[:, None] + before)
+    at_start = torch.arange(B, device=x_blk.device)[:, None]
+    row = torch.where(before == 0, at_start, B - 1 + first[:, None] + before)
     return h_new, P, b_of, row
 
 
@@ -174,7 +179,7 @@ class RunLogits(torch.autograd.Function):
         for s in range(0, D, block):
             e = min(s + block, D)
             h_new, _, _, row = new_runs(x[:, s:e], S, W[s:e])
-            Y = torch.cat([S.sigmoid() @ V[s:e].t(), h_new @ V[s:e].t()])   # (B + n, k): every layer, every step
+            Y = torch.cat([S.sigmoid() @ V[s:e].t(), h_new @ V[s:e].t()])  # (B + n, k): every layer, step
             logits[:, s:e] = Y[row, torch.arange(e - s, device=x.device)]
             S = torch.addmm(S, x[:, s:e], W[s:e])
         ctx.save_for_backward(x, W, c, V)
@@ -188,10 +193,8 @@ class RunLogits(torch.autograd.Function):
         block, (B, D), H = ctx.block, x.shape, W.shape[1]
         dW, dc, dV = torch.empty_like(W), torch.zeros_like(c), torch.empty_like(V)
         R = x.new_zeros(B, H)                # dL/dS after the block: the sum of dL/da over the later steps
-        S = [c[0].expand(B, -1).contiguous()]
-        for s in range(0, D - block, block):
-            S.append(torch.addmm(S[-1], x[:, s:s + block], W[s:s + block]))
-        for s, S_start in reversed(list(zip(range(0, D, block), S))):
+        starts = running_sums(x, W, block, start=c[0].expand(B, -1).contiguous())
+        for s, S_start in reversed(list(zip(range(0, D, block), starts))):
             e = min(s + block, D)
             k = e - s
             h, (h_new, P, b_of, row) = S_start.sigmoid(), new_runs(x[:, s:e], S_start, W[s:e])
