@@ -96,7 +96,8 @@ def peak_memory_mib(name, device, quick) -> float:
     """Growth of the peak RSS during one training step, in a fresh process (CPU only; NaN elsewhere)."""
     if device.type != "cpu":
         return float("nan")
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--memory-of", name] + (["--quick"] if quick else [])
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--memory-of", name]
+    cmd += ["--quick"] if quick else []
     env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}  # big blocks go back to the system when freed
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])["peak_mib"]
