@@ -116,7 +116,7 @@ class SharedWeightLogits(torch.autograd.Function):
         gT = g.t().contiguous()                                          # (D, B)
         dW, dc, dV = torch.empty_like(W), torch.empty_like(c), torch.empty_like(V)
         dx = torch.empty_like(x) if ctx.needs_input_grad[0] else None
-        R = x.new_zeros(B, H)                # sum of dL/da over the steps after the block: x[j] W[j] feeds them
+        R = x.new_zeros(B, H)                # dL/dS after the block: sum of dL/da over the later steps
         blocks = list(zip(range(0, D, block), running_sums(x, W, block)))
         for s, S in reversed(blocks):
             e = min(s + block, D)
