@@ -92,10 +92,10 @@ def _timed(fn, device):
     return time.perf_counter() - t
 
 
-def peak_memory_mib(name, device, quick) -> float:
-    """Growth of the peak RSS during one training step, in a fresh process (CPU only; NaN elsewhere)."""
+def peak_memory_mib(name, device, quick) -> float | None:
+    """Growth of the peak RSS during one training step, in a fresh process (CPU only; None elsewhere)."""
     if device.type != "cpu":
-        return float("nan")
+        return None
     cmd = [sys.executable, str(Path(__file__).resolve()), "--memory-of", name]
     cmd += ["--quick"] if quick else []
     env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}  # big blocks go back to the system when freed
@@ -149,7 +149,7 @@ def run(device="cpu", quick=False, rounds=None, memory=True) -> list[dict]:
                      "threads": torch.get_num_threads(), "rounds": len(times[name]),
                      "train_images_per_s": round(rate, 1), "speed_vs_loop": round(rate / loop, 2),
                      "train_seconds": [round(t, 3) for t in times[name]],
-                     "peak_train_mib": peak_memory_mib(name, device, quick) if memory else float("nan")})
+                     "peak_train_mib": peak_memory_mib(name, device, quick) if memory else None})
     rows[0]["sample_images_per_s"] = round(B / statistics.median(sample_times), 1)  # one sampler for all
     return rows
 
@@ -160,8 +160,7 @@ def markdown(rows) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         sample = f"{r['sample_images_per_s']:.0f}" if "sample_images_per_s" in r else ""
-        peak = r.get("peak_train_mib", float("nan"))
-        peak = "" if peak != peak else f"{peak:.0f}"        # NaN: not measured
+        peak = "" if r.get("peak_train_mib") is None else f"{r['peak_train_mib']:.0f}"   # None: not measured
         lines.append(f"| {r['implementation']} | {r['device']} | {r['D']} | {r['H']} | {r['batch']} | "
                      f"{r['train_images_per_s']:.0f} | {r['speed_vs_loop']:.2f}x | {peak} | {sample} |")
     return "\n".join(lines)
