@@ -1,90 +1,202 @@
-"""NADE speed: the fused vectorized kernel vs the naive formula vs a per-pixel Python loop (chapter 05).
+"""NADE speed: the kernels of genlib/models/nade_kernel.py vs a per-pixel Python loop vs the naive formula.
 
-    python benchmarks/nade_variants.py           # Markdown table, D = 784, H = 500, batch 256
+    python benchmarks/nade_variants.py           # Markdown table, D = 784, H = 500, batch 256, 1 thread
     python benchmarks/nade_variants.py --quick   # tiny sizes, seconds
 
-Training throughput = images per second through forward + backward + an Adam step.
-Sampling throughput = images per second of `model.sample` (the O(HD) recurrence, batch 256).
+Training throughput = images per second through forward + backward + an Adam step, measured in
+rounds that run every implementation once each (so a busy machine slows them all alike), after a
+warm-up; the median over the rounds is reported, and `vs loop` divides by the loop's median.
+Sampling throughput = images per second of `model.sample` (the O(HD) recurrence, same batch).
+Peak memory = growth of the peak resident set size (VmHWM in /proc/self/status, Linux) of a fresh
+process during one training step, after the model, the optimizer and the data exist; glibc's mmap
+threshold is fixed at 64 KiB there so that freed tensors leave the resident set (else the same
+step reads anywhere from 0.4 to 2.2 GiB for the loop, depending on how the heap was reused).
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
-from genlib.models import NADE
-from genlib.models.nade import log_prob_from_logits, loop_logits, naive_logits
-
-
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+from genlib.models import NADE, nade_kernel
+from genlib.models.nade import log_prob_from_logits, naive_logits
 
 
-def _train_step(model, opt, x, logits_fn):
+def per_pixel_loop(model, x):
+    """`loop_logits` of genlib/models/nade.py with c's rows unbound like W's, V's and b's.
+
+    loop_logits indexes c_steps[d], a row of a (D, H) tensor, at every step; autograd then writes
+    a (D, H) gradient of zeros per step (1.2 GB per training step here), which made the loop up
+    to 1.7x slower than the same loop without it (measured in one run). The baseline is the fair one.
+    """
     steps = model.steps()
-    loss = -log_prob_from_logits(logits_fn(model, x), x.flatten(1)[:, steps]).mean()
+    x_o = x.flatten(1)[:, steps]
+    rows = (model.step_bias(steps), model.W[steps], model.V[steps], model.b[steps])
+    c, W, V, b = (t.unbind(0) for t in rows)
+    S, out = x_o.new_zeros(len(x_o), model.hidden), []
+    for d, x_d in enumerate(x_o.unbind(1)):
+        out.append(b[d] + torch.sigmoid(c[d] + S) @ V[d])
+        S = S + x_d.unsqueeze(1) * W[d]
+    return torch.stack(out, 1)
+
+
+def blocks_kernel(model, x):
+    """SharedWeightLogits, the general kernel (what the order-agnostic NADE uses): c as a (D, H) tensor."""
+    steps = model.steps()
+    c = model.step_bias(steps).contiguous()
+    x_o = x.flatten(1)[:, steps]
+    return nade_kernel.shared_weight_logits(x_o, model.W[steps], c, model.V[steps], model.b[steps])
+
+
+def blocks_autograd(model, x, block=4):
+    """The same blocks with autograd's backward pass, which keeps every block's h: O(B D H) memory."""
+    steps = model.steps()
+    x_o, W, V = x.flatten(1)[:, steps], model.W[steps], model.V[steps]
+    c, D = model.step_bias(steps), len(steps)
+    S, out = x_o.new_zeros(len(x_o), model.hidden), []
+    for s in range(0, D, block):
+        e = min(s + block, D)
+        a, _ = nade_kernel.block_activations(x_o[:, s:e], S, W[s:e], c[s:e])
+        out.append(torch.linalg.vecdot(torch.sigmoid(a), V[s:e, None, :]))   # (k, B)
+        S = torch.addmm(S, x_o[:, s:e], W[s:e])
+    return torch.cat(out).t() + model.b[steps]
+
+
+VARIANTS = {
+    "runs kernel (NADE.forward, O(HD))": lambda m, x: m(x).flatten(1)[:, m.steps()],
+    "blocks kernel (general, O(HD))": blocks_kernel,
+    "blocks, autograd keeps h (O(HD))": blocks_autograd,
+    "per-pixel Python loop (O(HD))": per_pixel_loop,
+    "naive per-conditional (O(HD^2))": naive_logits,
+}
+LOOP = "per-pixel Python loop (O(HD))"
+
+
+def sizes(quick):
+    """(side, hidden, batch): the chapter's model on 28 x 28 digits, or a tiny one."""
+    return (10, 50, 64) if quick else (28, 500, 256)
+
+
+def setup(device, quick):
+    side, H, B = sizes(quick)
+    torch.manual_seed(0)
+    model = NADE((1, side, side), hidden=H).to(device)
+    x = torch.bernoulli(torch.full((B, 1, side, side), 0.13, device=device))  # about as many ones as MNIST
+    return model, torch.optim.Adam(model.parameters(), lr=1e-4), x
+
+
+def train_step(model, opt, x, logits_fn):
+    loss = -log_prob_from_logits(logits_fn(model, x), x.flatten(1)[:, model.steps()]).mean()
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()
 
 
-def _rate(fn, n_images, device, repeats):
-    fn()  # warm-up
-    _sync(device)
+def _timed(fn, device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
     t = time.perf_counter()
-    for _ in range(repeats):
-        fn()
-    _sync(device)
-    return n_images * repeats / (time.perf_counter() - t)
+    fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - t
 
 
-def run(device="cpu", quick=False) -> list[dict]:
-    """One row per implementation: images/s for a training step and for sampling."""
+def peak_memory_mib(name, device, quick) -> float | None:
+    """Growth of the peak RSS during one training step, in a fresh process (CPU only; None elsewhere)."""
+    if device.type != "cpu":
+        return None
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--memory-of", name]
+    cmd += ["--quick"] if quick else []
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}  # big blocks go back to the system when freed
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
+    return json.loads(out.strip().splitlines()[-1])["peak_mib"]
+
+
+def _peak_rss_kib() -> int:
+    """The peak resident set size of this process, in KiB.
+
+    VmHWM belongs to the process image, so a child does not inherit its parent's peak
+    (ru_maxrss does, across fork and exec, on Linux); ru_maxrss where /proc is missing."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _peak_memory_child(name, quick):
+    torch.set_num_threads(1)
+    model, opt, x = setup(torch.device("cpu"), quick)
+    before = _peak_rss_kib()
+    train_step(model, opt, x, VARIANTS[name])
+    print(json.dumps({"peak_mib": round((_peak_rss_kib() - before) / 1024, 1)}))
+
+
+def run(device="cpu", quick=False, rounds=None, memory=True) -> list[dict]:
+    """One row per implementation: training images/s (median of interleaved rounds), ratio vs the loop."""
     device = torch.device(device)
-    side, H, B = (10, 50, 64) if quick else (28, 500, 256)
-    torch.manual_seed(0)
-    model = NADE((1, side, side), hidden=H).to(device)
-    x = torch.bernoulli(torch.full((B, 1, side, side), 0.13, device=device))
-    variants = {
-        "vectorized (fused kernel, O(HD))": lambda m, xb: m(xb).flatten(1)[:, m.steps()],
-        "per-pixel Python loop (O(HD))": loop_logits,
-        "naive per-conditional (O(HD^2))": naive_logits,
-    }
+    side, H, B = sizes(quick)
+    model, opt, x = setup(device, quick)
+    rounds = rounds or (3 if quick else 5)
+    times = {name: [] for name in VARIANTS}
+    for name, fn in VARIANTS.items():                       # warm-up
+        train_step(model, opt, x, fn)
+    sample_times = []
+    for r in range(rounds):
+        for name, fn in VARIANTS.items():
+            if "naive" in name and r >= 2 and not quick:   # 392x the arithmetic: two rounds are enough
+                continue
+            times[name].append(_timed(lambda: train_step(model, opt, x, fn), device))
+        with torch.no_grad():
+            sample_times.append(_timed(lambda: model.sample(B), device))
+    loop = B / statistics.median(times[LOOP])
     rows = []
-    for name, fn in variants.items():
-        opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-        repeats = 1 if (quick or "naive" in name) else 2
-        train_rate = _rate(lambda: _train_step(model, opt, x, fn), B, device, repeats)
+    for name in VARIANTS:
+        rate = B / statistics.median(times[name])
         rows.append({"implementation": name, "device": device.type, "D": side * side, "H": H, "batch": B,
-                     "train_images_per_s": round(train_rate, 1)})
-    with torch.no_grad():
-        sample_rate = _rate(lambda: model.sample(B), B, device, 1)
-    rows[0]["sample_images_per_s"] = round(sample_rate, 1)  # sampling is the recurrence in every variant
-    loop = rows[1]["train_images_per_s"]
-    for r in rows:
-        r["speed_vs_loop"] = round(r["train_images_per_s"] / loop, 2)
+                     "threads": torch.get_num_threads(), "rounds": len(times[name]),
+                     "train_images_per_s": round(rate, 1), "speed_vs_loop": round(rate / loop, 2),
+                     "train_seconds": [round(t, 3) for t in times[name]],
+                     "peak_train_mib": peak_memory_mib(name, device, quick) if memory else None})
+    rows[0]["sample_images_per_s"] = round(B / statistics.median(sample_times), 1)  # one sampler for all
     return rows
 
 
 def markdown(rows) -> str:
-    lines = ["| implementation | device | D | H | batch | train images/s | vs loop | sample images/s |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| implementation | device | D | H | batch | train images/s | vs loop | peak MiB (train step) "
+             "| sample images/s |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         sample = f"{r['sample_images_per_s']:.0f}" if "sample_images_per_s" in r else ""
+        peak = "" if r.get("peak_train_mib") is None else f"{r['peak_train_mib']:.0f}"   # None: not measured
         lines.append(f"| {r['implementation']} | {r['device']} | {r['D']} | {r['H']} | {r['batch']} | "
-                     f"{r['train_images_per_s']:.0f} | {r['speed_vs_loop']:.2f}x | {sample} |")
+                     f"{r['train_images_per_s']:.0f} | {r['speed_vs_loop']:.2f}x | {peak} | {sample} |")
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: per-core numbers)")
+    p.add_argument("--rounds", type=int, help="interleaved timing rounds (default 5, quick 3)")
+    p.add_argument("--memory-of", help=argparse.SUPPRESS)  # internal: peak memory of one variant (JSON)
     args = p.parse_args()
-    rows = run("cpu", args.quick)
+    if args.memory_of:
+        _peak_memory_child(args.memory_of, args.quick)
+        sys.exit(0)
+    torch.set_num_threads(args.threads)
+    rows = run("cpu", args.quick, args.rounds)
     if torch.cuda.is_available():
-        rows += run("cuda", args.quick)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads\n")
+        rows += run("cuda", args.quick, args.rounds)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, {rows[0]['rounds']} rounds\n")
     print(markdown(rows))
