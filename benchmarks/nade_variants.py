@@ -27,25 +27,7 @@ from pathlib import Path
 import torch
 
 from genlib.models import NADE, nade_kernel
-from genlib.models.nade import log_prob_from_logits, naive_logits
-
-
-def per_pixel_loop(model, x):
-    """`loop_logits` of genlib/models/nade.py with c's rows unbound like W's, V's and b's.
-
-    loop_logits indexes c_steps[d], a row of a (D, H) tensor, at every step; autograd then writes
-    a (D, H) gradient of zeros per step (1.2 GB per training step here), which made the loop up
-    to 1.7x slower than the same loop without it (measured in one run). The baseline is the fair one.
-    """
-    steps = model.steps()
-    x_o = x.flatten(1)[:, steps]
-    rows = (model.step_bias(steps), model.W[steps], model.V[steps], model.b[steps])
-    c, W, V, b = (t.unbind(0) for t in rows)
-    S, out = x_o.new_zeros(len(x_o), model.hidden), []
-    for d, x_d in enumerate(x_o.unbind(1)):
-        out.append(b[d] + torch.sigmoid(c[d] + S) @ V[d])
-        S = S + x_d.unsqueeze(1) * W[d]
-    return torch.stack(out, 1)
+from genlib.models.nade import log_prob_from_logits, loop_logits, naive_logits
 
 
 def blocks_kernel(model, x):
@@ -74,7 +56,7 @@ VARIANTS = {
     "runs kernel (NADE.forward, O(HD))": lambda m, x: m(x).flatten(1)[:, m.steps()],
     "blocks kernel (general, O(HD))": blocks_kernel,
     "blocks, autograd keeps h (O(HD))": blocks_autograd,
-    "per-pixel Python loop (O(HD))": per_pixel_loop,
+    "per-pixel Python loop (O(HD))": loop_logits,
     "naive per-conditional (O(HD^2))": naive_logits,
 }
 LOOP = "per-pixel Python loop (O(HD))"

@@ -108,11 +108,13 @@ def loop_logits(model: NADE, x, ordering=None) -> torch.Tensor:
     """The O(HD) recurrence a <- a + W[o[d]] x_o[d], one Python step per pixel. Returns (B, D) in order."""
     x = model.check_input(x)
     steps = model.steps(ordering)
-    x_o, c_steps = x.flatten(1)[:, steps], model.step_bias(steps)
-    W, V, b = model.W[steps].unbind(0), model.V[steps].unbind(0), model.b[steps].unbind(0)
+    x_o = x.flatten(1)[:, steps]
+    # rows unbound once: indexing a (D, H) tensor at every step would make autograd write a (D, H) gradient
+    # of zeros per step (measured up to 1.7x slower)
+    c, W, V, b = (t.unbind(0) for t in (model.step_bias(steps), model.W[steps], model.V[steps], model.b[steps]))
     S, out = torch.zeros(x.shape[0], model.hidden, device=x.device), []
     for d, x_d in enumerate(x_o.unbind(1)):
-        out.append(b[d] + torch.sigmoid(c_steps[d] + S) @ V[d])
+        out.append(b[d] + torch.sigmoid(c[d] + S) @ V[d])
         S = S + x_d.unsqueeze(1) * W[d]
     return torch.stack(out, 1)
 
