@@ -64,6 +64,14 @@ RECIPES: dict[str, Recipe] = {
         goal=89.0,
         paper=(88.40, GERMAIN2015),
     ),
+    "nade": Recipe(
+        "nade",
+        hp=dict(hidden=500),
+        fit=dict(epochs=100, batch_size=100, lr=1e-3, schedule="cosine", clip=None, patience=100),
+        start_from_means=True,
+        goal=90.0,
+        paper=(88.86, LM2011),
+    ),
     "oanade": Recipe(
         "oanade",
         hp=dict(hidden=500),
