@@ -1,4 +1,4 @@
-"""Checkers for the exercises of chapter 06 (PixelRNN)."""
+"""Checkers for the exercises of chapter 07 (PixelRNN)."""
 from __future__ import annotations
 
 import torch

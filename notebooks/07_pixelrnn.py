@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 06 · PixelRNN: Row LSTM and Diagonal BiLSTM, on binary and colour images
+# # 07 · PixelRNN: Row LSTM and Diagonal BiLSTM, on binary and colour images
 #
 # **What you will learn**
 # - how an RGB image factorizes pixel by pixel and, inside a pixel, colour by colour;
@@ -198,12 +198,12 @@ for name, (cls, kw) in CONFIGS.items():
     m = cls((1, SIZE, SIZE), **kw).to(DEVICE)
     models[name], histories[name] = train.fit_or_load(
         m, x_train, x_val, epochs=genlib.budget(full=30, quick=1), minutes=genlib.budget(full=MINUTES[name], quick=None),
-        batch_size=64, lr=3e-3, device=DEVICE, name=f"ch06-{name.replace(' ', '_')}")
+        batch_size=64, lr=3e-3, device=DEVICE, name=f"ch07-{name.replace(' ', '_')}")
     nll[name] = train.evaluate(models[name], x_test)
     h = histories[name]
     print(f"{name:16s} {h.epochs_run} epochs in {h.seconds:.0f} s: test NLL {nll[name]:.2f} nats "
           f"({train.bits_per_dim(nll[name], SIZE * SIZE):.4f} bits/pixel)")
-    results.record("06", name, nll_nats=nll[name], epochs=h.epochs_run, seconds=round(h.seconds),
+    results.record("07", name, nll_nats=nll[name], epochs=h.epochs_run, seconds=round(h.seconds),
                    params=sum(p.numel() for p in m.parameters()))
 
 # %%
@@ -291,7 +291,7 @@ rgb_model = RowLSTM((3, CSIZE, CSIZE), levels=256, layers=1, hidden=24, out_hidd
 print(f"pixel_kind: {rgb_model.pixel_kind}, {sum(p.numel() for p in rgb_model.parameters()):,} parameters")
 rgb_model, rgb_hist = train.fit_or_load(
     rgb_model, rgb["train"], rgb["val"], epochs=genlib.budget(full=30, quick=1),
-    minutes=genlib.budget(full=1.0, quick=None), batch_size=64, lr=1e-2, device=DEVICE, name="ch06-rgb")
+    minutes=genlib.budget(full=1.0, quick=None), batch_size=64, lr=1e-2, device=DEVICE, name="ch07-rgb")
 rgb_nll = train.evaluate(rgb_model, rgb["test"])
 rgb_bpd = train.bits_per_dim(rgb_nll, rgb_model.dim)
 print(f"{rgb_hist.epochs_run} epochs: test NLL {rgb_nll:.1f} nats per image = {rgb_bpd:.3f} bits per dimension "
@@ -374,14 +374,14 @@ ax.set_title("sampling: n forward passes, each costing more as n grows");
 # input colour `in_colour` to output colour `out_colour` (colours 0, 1, 2 = R, G, B), else 0.
 
 # %%
-from genlib.exercises import ch06
+from genlib.exercises import ch07
 
 
 def allowed(out_colour, in_colour, kind):
     raise NotImplementedError  # your code here
 
 
-ch06.check_centre_mask(allowed)
+ch07.check_centre_mask(allowed)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -396,7 +396,7 @@ ch06.check_centre_mask(allowed)
 
 # %%
 answer = ...  # a number
-ch06.check_sampling_passes(answer)
+ch07.check_sampling_passes(answer)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -409,7 +409,7 @@ ch06.check_sampling_passes(answer)
 
 # %%
 answer = ...  # a number
-ch06.check_row_lstm_reach(answer)
+ch07.check_row_lstm_reach(answer)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
@@ -425,7 +425,7 @@ def my_skew(x):
     raise NotImplementedError  # your code here
 
 
-ch06.check_skew(my_skew)
+ch07.check_skew(my_skew)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
