@@ -92,7 +92,7 @@ print(inspect.getsource(MADE._bool_masks).split('"""')[-1])
 
 # %% [markdown]
 # The tiny MADE's degrees and masks, as matrices. Rows are the units a weight goes *to*, columns the units it
-# comes *from*; the tick labels are the degrees.
+# comes *from*; the tick labels are the degrees, and for the picture the units are sorted by degree.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -105,6 +105,8 @@ print(f"unmasked weights: M^1 {int(M1.sum())} of {M1.numel()}, M^V {int(MV.sum()
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 for ax, M, rows, cols, name in [(axes[0], M1, m_h, m_in, "M^1: hidden <- input  (m^1(k) >= m(j))"),
                                 (axes[1], MV, m_in, m_h, "M^V: output <- hidden  (m(i) > m^1(k))")]:
+    r_order, c_order = rows.argsort(stable=True), cols.argsort(stable=True)
+    M, rows, cols = M[r_order][:, c_order], rows[r_order], cols[c_order]
     im = ax.imshow(M, cmap="Blues", vmin=0, vmax=1)
     ax.set_xticks(range(len(cols)), [f"{m}" for m in cols.tolist()])
     ax.set_yticks(range(len(rows)), [f"{m}" for m in rows.tolist()])
@@ -114,9 +116,9 @@ for ax, M, rows, cols, name in [(axes[0], M1, m_h, m_in, "M^1: hidden <- input  
 plt.tight_layout()
 
 # %% [markdown]
-# What to see: each matrix is a staircase once you read the degrees on the axes — a hidden unit of degree 3
-# keeps its weights from the inputs of degree 1, 2 and 3; an output of degree 3 keeps its weights from the hidden
-# units of degree 1 and 2 only.
+# What to see: sorted by degree, each mask is a staircase — a hidden unit of degree 3 keeps its weights from
+# the inputs of degree 1, 2 and 3; an output of degree 3 keeps its weights from the hidden units of degree 1 and 2
+# only. The staircase of $M^V$ sits one step lower (strict $>$): that one step is what keeps a pixel from itself.
 #
 # ## Why the product of the masks is strictly triangular
 # Entry $(i, j)$ of $M^V M^1$ counts the paths from input $j$ to output $i$ through the hidden layer. A path
