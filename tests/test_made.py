@@ -243,8 +243,9 @@ def test_chapter_06_exercise_checkers():
 
     model = MADE((1, 28, 28), hidden=(500,))
     assert ch06.check_made_parameters(model.num_parameters_formula())
-    assert not ch06.check_made_parameters(model.num_parameters_formula() - 784 * 784)  # forgot the direct ones
-    assert ch06.check_mask(lambda mo, mi, out: (mo[:, None] > mi[None, :]) if out else (mo[:, None] >= mi[None, :]))
+    assert not ch06.check_made_parameters(model.num_parameters_formula() - 784 * 784)  # no direct ones
+    assert ch06.check_mask(lambda mo, mi, out: (mo[:, None] > mi[None, :]) if out
+                           else (mo[:, None] >= mi[None, :]))
     assert not ch06.check_mask(lambda mo, mi, out: mo[:, None] >= mi[None, :])  # output mask not strict
     assert not ch06.check_mask(lambda mo, mi, out: mi[:, None] >= mo[None, :])  # transposed
     assert ch06.check_last_input_reach(0) and not ch06.check_last_input_reach(1)

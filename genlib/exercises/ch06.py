@@ -10,8 +10,8 @@ def check_made_parameters(answer, D: int = 784, H: int = 500) -> Verdict:
     """How many parameters does a MADE with one hidden layer of H units and direct connections store?"""
     expected = (D + 1) * H + (H + 1) * D + D * D
     return check_number(answer, expected,
-                        "count the input-to-hidden weights and biases, the hidden-to-output weights and biases, "
-                        "and the D x D direct connections (the masks zero some of them, but they are stored)",
+                        "count the input-to-hidden weights and biases, the hidden-to-output weights and "
+                        "biases, and the D x D direct connections (the masks zero some of them, but they are stored)",
                         explain=f"(D + 1) H + (H + 1) D + D^2 = {expected:,}")
 
 
@@ -30,7 +30,8 @@ def check_mask(fn) -> Verdict:
     """fn(m_out, m_in, output) -> the (len(m_out), len(m_in)) 0/1 mask between two layers of a MADE."""
     return check_function(fn, _cases_mask(),
                           "a hidden unit may see units of degree <= its own (>=); an output of degree d may "
-                          "only see units of degree < d (strictly >). Compare m_out[:, None] with m_in[None, :]",
+                          "only see units of degree < d (strictly >). "
+                          "Compare m_out[:, None] with m_in[None, :]",
                           compare=lambda a, b: isinstance(a, torch.Tensor) and a.shape == b.shape
                           and torch.equal(a.float(), b),
                           explain="one comparison of degrees builds the whole mask")
@@ -49,4 +50,5 @@ def check_sampling_passes(answer, D: int = 784) -> Verdict:
     return check_number(answer, D,
                         "the logit of step d needs the value of step d - 1, which is only known once it is "
                         "sampled: one pass per pixel",
-                        explain=f"{D}: training takes one pass, sampling D (as for every autoregressive model)")
+                        explain=f"{D}: training takes one pass, sampling D (as for every autoregressive "
+                                "model)")
