@@ -222,7 +222,8 @@ fig.colorbar(im, ax=axes, fraction=0.03, label="|gradient| / max, to the power 1
 plt.suptitle(f"inputs the output at pixel ({R}, {C_}) (red) depends on; grey = earlier pixels, not seen");
 
 # %% [markdown]
-# What to see: PixelCNN's cone leaves the grey wedge above-right of the red pixel unseen; the gated PixelCNN's
+# What to see: PixelCNN's cone leaves the grey wedge above-right of the red pixel unseen (and, with 4 blocks,
+# the top rows out of reach); the gated PixelCNN's
 # region covers every grey pixel (the counts above), and neither sees the red pixel or anything after it. We do not
 # train the gated PixelCNN in this chapter: seven gated layers on both stacks take too long on a CPU. Its test NLL
 # on binarized MNIST comes with its reference checkpoint (`genlib.recipes`), and
