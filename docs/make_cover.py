@@ -24,7 +24,7 @@ mk = MarkovTable((1, 28, 28), k=5); mk.fit_counts(x, alpha=0.3)
 panels.append(("Markov AR(5) (ch. 03)", mk.sample(16), 143.55))
 fv, n = pick("fvsbn-raster-*.pt", 110.96); panels.append(("FVSBN (ch. 04)", fv.sample(16), n))
 nd, n = pick("NADE-*.pt", 104.68); panels.append(("NADE (ch. 05)", nd.sample(16), n))
-db, n = pick("ch06-Diagonal_BiLSTM-*.pt", 99.49); panels.append(("Diagonal BiLSTM (ch. 06)", db.sample(16), n))
+db, n = pick("ch07-Diagonal_BiLSTM-*.pt", 99.49); panels.append(("Diagonal BiLSTM (ch. 07)", db.sample(16), n))
 fig, axes = plt.subplots(1, 6, figsize=(15, 3.2))
 for ax, (title, s, nll) in zip(axes, panels):
     viz.show_grid(s, title + ("" if nll is None else f"\ntest NLL {nll:.1f} nats"), ax=ax, nrow=4)

@@ -39,7 +39,7 @@ class Joint:
             raise ValueError(f"variable names must be distinct non-empty strings; got {names}")
         if t.numel() > MAX_CELLS:
             raise ValueError(f"a table of {t.numel():,} cells is too big to write down; keep it under "
-                             f"{MAX_CELLS:,} (that is the point of chapters 02-06)")
+                             f"{MAX_CELLS:,} (that is the point of chapters 02-07)")
         if not torch.isfinite(t).all():
             raise ValueError("the table holds NaN or infinite entries; probabilities are finite numbers")
         if (t < 0).any():

@@ -156,7 +156,7 @@ viz.show_grid(samples, "64 samples of the raster FVSBN", ax=axes[1]);
 
 # %% [markdown]
 # The samples have strokes: pixels now know their neighbours, so ink continues where ink was. But a logistic
-# regression is a weak conditional — few samples are clean digits; chapters 05 and 06 give the conditionals
+# regression is a weak conditional — few samples are clean digits; chapters 05 to 07 give the conditionals
 # hidden units.
 #
 # ## The experiment: does the ordering matter?

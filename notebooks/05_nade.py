@@ -588,7 +588,8 @@ ch05.check_ensemble_log_prob(ensemble_log_prob)
 #   set of known pixels, and an ensemble over orderings improves the likelihood.
 # - RNADE carries the shared hidden layer over to real values with mixture-of-Gaussian conditionals.
 #
-# Next, chapter 06: PixelRNN replaces the single hidden layer by recurrent networks that scan the image.
+# Next, chapter 06: MADE computes all $D$ conditionals in one pass of a masked network instead of $D$ sequential
+# steps; chapter 07: PixelRNN replaces the single hidden layer by recurrent networks that scan the image.
 #
 # ## References
 # - H. Larochelle, I. Murray (2011). *The Neural Autoregressive Distribution Estimator.* AISTATS.

@@ -232,3 +232,20 @@ def test_a_new_ordering_gives_new_masks():
     for d, i in enumerate(steps.tolist()):
         (g,) = torch.autograd.grad(logits[i], x, retain_graph=True)
         assert torch.all(g.flatten()[steps[d:]] == 0)
+
+
+def test_chapter_06_exercise_checkers():
+    from genlib.exercises import ch06
+
+    model = MADE((1, 28, 28), hidden=(500,))
+    assert ch06.check_made_parameters(model.num_parameters_formula())
+    assert not ch06.check_made_parameters(model.num_parameters_formula() - 784 * 784)  # no direct ones
+    assert ch06.check_mask(lambda mo, mi, out: (mo[:, None] > mi[None, :]) if out
+                           else (mo[:, None] >= mi[None, :]))
+    assert not ch06.check_mask(lambda mo, mi, out: mo[:, None] >= mi[None, :])  # output mask not strict
+    assert not ch06.check_mask(lambda mo, mi, out: mi[:, None] >= mo[None, :])  # transposed
+    assert ch06.check_last_input_reach(0) and not ch06.check_last_input_reach(1)
+    assert ch06.check_sampling_passes(784) and not ch06.check_sampling_passes(1)
+    # the checker's answer for the last input is what a real MADE does: its row of M^1 is empty
+    m_in = model.degrees()[0]
+    assert model.masks()[0][:, m_in == 784].sum() == 0

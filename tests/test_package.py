@@ -45,7 +45,7 @@ def test_the_cycle_finder_sees_function_level_and_relative_imports(tmp_path):
 
 # Files of genlib/models/ allowed more than one family root, and exactly which classes they hold.
 # Row LSTM and Diagonal BiLSTM are the two variants of one architecture in one paper (van den Oord,
-# Kalchbrenner & Kavukcuoglu, 2016) and one chapter (06); PixelCNN, the same paper's third model,
+# Kalchbrenner & Kavukcuoglu, 2016) and one chapter (07); PixelCNN, the same paper's third model,
 # has its own file.
 SHARED_FILES = {"genlib.models.pixelrnn": {"RowLSTM", "DiagonalBiLSTM"}}
 

@@ -1,4 +1,4 @@
-"""PixelRNN (chapter 06): causality by gradients, receptive fields, skewing, normalization, CLI."""
+"""PixelRNN (chapter 07): causality by gradients, receptive fields, skewing, normalization, CLI."""
 import json
 import numpy as np
 import pytest
@@ -200,15 +200,15 @@ def test_cli_trains_and_evaluates(name, tmp_path, capsys):
 
 
 def test_exercise_checkers_accept_right_and_reject_wrong_answers():
-    from genlib.exercises import ch06
+    from genlib.exercises import ch07
 
-    assert ch06.check_centre_mask(lambda o, i, k: int(o > i) if k == "A" else int(o >= i))
-    assert not ch06.check_centre_mask(lambda o, i, k: int(o >= i))  # mask B everywhere
-    assert ch06.check_sampling_passes(3072) and not ch06.check_sampling_passes(1024)
-    assert ch06.check_row_lstm_reach(10) and not ch06.check_row_lstm_reach(7)
-    assert ch06.check_skew(skew)
+    assert ch07.check_centre_mask(lambda o, i, k: int(o > i) if k == "A" else int(o >= i))
+    assert not ch07.check_centre_mask(lambda o, i, k: int(o >= i))  # mask B everywhere
+    assert ch07.check_sampling_passes(3072) and not ch07.check_sampling_passes(1024)
+    assert ch07.check_row_lstm_reach(10) and not ch07.check_row_lstm_reach(7)
+    assert ch07.check_skew(skew)
 
     def transposed(x):  # shifts columns instead of rows
         return skew(x.transpose(2, 3)).transpose(2, 3)
 
-    assert not ch06.check_skew(transposed) and not ch06.check_skew(lambda x: x)
+    assert not ch07.check_skew(transposed) and not ch07.check_skew(lambda x: x)

@@ -1,53 +1,54 @@
-"""Checkers for the exercises of chapter 06 (PixelRNN)."""
+"""Exercises of chapter 06 (MADE): each checker says right or wrong, with a hint."""
 from __future__ import annotations
 
 import torch
 
-from . import check_function, check_number, right, wrong
+from . import Verdict, check_function, check_number
 
 
-def check_centre_mask(fn) -> "Verdict":
-    """fn(out_colour, in_colour, kind) -> 1 if the centre tap connects them, else 0 (colours 0, 1, 2)."""
-    cases = [((o, i, k), int(o > i if k == "A" else o >= i)) for k in "AB" for o in range(3) for i in range(3)]
-    return check_function(fn, cases, "at the centre, mask A lets colour o see only EARLIER colours "
-                          "(i < o); mask B also lets it see its own group (i <= o)",
-                          compare=lambda a, b: int(a) == b,
-                          explain="mask A: strictly earlier colours; mask B: earlier or the same")
+def check_made_parameters(answer, D: int = 784, H: int = 500) -> Verdict:
+    """How many parameters does a MADE with one hidden layer of H units and direct connections store?"""
+    expected = (D + 1) * H + (H + 1) * D + D * D
+    return check_number(answer, expected,
+                        "count the input-to-hidden weights and biases, the hidden-to-output weights and "
+                        "biases, and the D x D direct connections (the masks zero some of them, but they are stored)",
+                        explain=f"(D + 1) H + (H + 1) D + D^2 = {expected:,}")
 
 
-def check_sampling_passes(answer, height=32, width=32, colours=3) -> "Verdict":
-    """How many forward passes does sampling one height x width image with `colours` channels take?"""
-    return check_number(answer, height * width * colours,
-                        "every pixel AND every colour of it is one conditional, and each conditional "
-                        "needs a fresh forward pass (it depends on the value just drawn)")
+def _cases_mask():
+    g = torch.Generator().manual_seed(7)
+    cases = []
+    for n_out, n_in, output in [(5, 4, False), (4, 5, True), (6, 6, True), (3, 7, False)]:
+        m_in = torch.randint(1, 5, (n_in,), generator=g)
+        m_out = torch.randint(1, 5, (n_out,), generator=g)
+        M = (m_out[:, None] > m_in[None, :]) if output else (m_out[:, None] >= m_in[None, :])
+        cases.append(((m_out, m_in, output), M.float()))
+    return cases
 
 
-def check_row_lstm_reach(answer, layers=7, k=3) -> "Verdict":
-    """How far left in its own row does a Row LSTM output see (7x7 mask-A input layer, `layers` layers)?"""
-    return check_number(answer, 3 + layers * (k // 2),
-                        "the 7x7 input layer reaches 3 pixels left; each Row LSTM layer's 1 x k input-to-state "
-                        "convolution reaches k // 2 more; the state-to-state convolution only looks at the row above")
+def check_mask(fn) -> Verdict:
+    """fn(m_out, m_in, output) -> the (len(m_out), len(m_in)) 0/1 mask between two layers of a MADE."""
+    return check_function(fn, _cases_mask(),
+                          "a hidden unit may see units of degree <= its own (>=); an output of degree d may "
+                          "only see units of degree < d (strictly >). "
+                          "Compare m_out[:, None] with m_in[None, :]",
+                          compare=lambda a, b: isinstance(a, torch.Tensor) and a.shape == b.shape
+                          and torch.equal(a.float(), b),
+                          explain="one comparison of degrees builds the whole mask")
 
 
-def check_skew(fn) -> "Verdict":
-    """fn(x) for x of shape (B, F, H, W) must return the skewed map (B, F, H, W + H - 1)."""
-    from ..models.pixelrnn import skew
+def check_last_input_reach(answer) -> Verdict:
+    """How many hidden units can the input of degree D (the last pixel in the ordering) connect to?"""
+    return check_number(answer, 0,
+                        "hidden degrees are drawn from {1, ..., D-1}; the rule keeps a connection only if "
+                        "the hidden degree is >= the input's degree D",
+                        explain="none: the last pixel is never an input to any conditional, as it must be")
 
-    if not callable(fn):
-        return wrong(f"expected a function, got {fn!r}")
-    for shape in [(1, 1, 3, 4), (2, 3, 5, 2), (1, 2, 1, 6)]:
-        x = torch.randn(shape)
-        try:
-            got = fn(x)
-        except NotImplementedError:
-            return wrong("the function is not written yet: make a zero map (B, F, H, W + H - 1) and "
-                         "copy row r into columns r .. r + W - 1")
-        except Exception as e:
-            return wrong(f"on an input of shape {shape} it raised {type(e).__name__}: {e}")
-        want = skew(x)
-        if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape):
-            return wrong(f"for an input of shape {shape} the skewed map has shape {tuple(want.shape)}; "
-                         f"yours has {tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}")
-        if not torch.allclose(got, want):
-            return wrong("right shape, wrong place: row r must start at column r (row 0 does not move)")
-    return right("row r shifted right by r: every diagonal of the image is now a column")
+
+def check_sampling_passes(answer, D: int = 784) -> Verdict:
+    """How many forward passes does MADE need to sample one 28 x 28 binary image?"""
+    return check_number(answer, D,
+                        "the logit of step d needs the value of step d - 1, which is only known once it is "
+                        "sampled: one pass per pixel",
+                        explain=f"{D}: training takes one pass, sampling D (as for every autoregressive "
+                                "model)")

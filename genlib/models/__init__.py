@@ -4,8 +4,8 @@
     independent.py   IndependentBernoulli (ch. 02)       markov.py   MarkovTable, AR(k) (ch. 03)
     fvsbn.py         FVSBN (ch. 04)
     nade.py          NADE, OrderAgnosticNADE; nade_kernel.py: NADE's fused fast path; rnade.py: RNADE (ch. 05)
-    masked.py        masked convolutions; pixel.py: PixelModel, the architecture the next two share  (ch. 06)
-    pixelrnn.py      RowLSTM, DiagonalBiLSTM             pixelcnn.py  PixelCNN  (ch. 06)
+    masked.py        masked convolutions; pixel.py: PixelModel, the architecture the next two share  (ch. 07)
+    pixelrnn.py      RowLSTM, DiagonalBiLSTM             pixelcnn.py  PixelCNN  (ch. 07)
     made.py          MADE: every conditional in one pass of a masked MLP
     gated_pixelcnn.py  GatedPixelCNN: vertical and horizontal stacks, no blind spot
 

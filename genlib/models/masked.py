@@ -1,4 +1,4 @@
-"""Masked convolutions: a convolution that cannot look at the future (chapter 06).
+"""Masked convolutions: a convolution that cannot look at the future (chapter 07).
 
 Pixels are generated in raster order and, inside a pixel, colour by colour:
 

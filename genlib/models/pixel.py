@@ -1,4 +1,4 @@
-"""The shared architecture of the PixelRNN paper's models (chapter 06): `PixelModel`, `receptive_field`.
+"""The shared architecture of the PixelRNN paper's models (chapter 07): `PixelModel`, `receptive_field`.
 
 van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML.
 Row LSTM, Diagonal BiLSTM (genlib/models/pixelrnn.py) and PixelCNN (genlib/models/pixelcnn.py)
@@ -45,7 +45,7 @@ class PixelKindFromLevels:
 
 
 class PixelModel(AutoregressiveModel):
-    """The architecture that Row LSTM, Diagonal BiLSTM and PixelCNN share (chapter 06).
+    """The architecture that Row LSTM, Diagonal BiLSTM and PixelCNN share (chapter 07).
 
     p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c)      raster order, colour by colour
     x -> input_layer (7x7, mask A) -> core (the model's own layers) -> output_layers (1x1, mask B)

@@ -1,4 +1,4 @@
-"""PixelRNN: Row LSTM and Diagonal BiLSTM (chapter 06).
+"""PixelRNN: Row LSTM and Diagonal BiLSTM (chapter 07).
 
 van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML.
 Both models are a `PixelModel` (genlib/models/pixel.py: raster order, colour by colour, masked input
@@ -20,7 +20,7 @@ from .pixel import PixelModel, rows_up_to
 
 
 class RowLSTM(PixelModel):
-    """Row LSTM (chapter 06): each pixel sees a triangle of rows above it (and k//2 pixels to its left per layer).
+    """Row LSTM (chapter 07): each pixel sees a triangle of rows above it (and k//2 pixels to its left per layer).
 
     p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  conditionals from one forward pass.
     Cost of a pass: H sequential LSTM steps per layer, each O(B W h^2 k). Sampling keeps the state of the
@@ -55,7 +55,7 @@ class RowLSTM(PixelModel):
 
 
 class DiagonalBiLSTM(PixelModel):
-    """Diagonal BiLSTM (chapter 06): every conditional sees every previous pixel.
+    """Diagonal BiLSTM (chapter 07): every conditional sees every previous pixel.
 
     p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  conditionals from one forward pass.
     Cost of a pass: 2 (W + H - 1) sequential LSTM steps per layer, each O(B H h^2). Sampling keeps the
