@@ -16,7 +16,8 @@ lab: $(SETUP)  ## open the chapters in JupyterLab
 	$(VENV)/bin/jupyter lab notebooks/
 
 # One torch thread per test worker: JOBS workers on JOBS cores, no oversubscription.
-test: $(SETUP)  ## unit tests + every chapter executed by nbval in quick mode
+test: $(SETUP)  ## style (ruff), unit tests + every chapter executed by nbval in quick mode
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 	GENLIB_QUICK=1 MPLBACKEND=Agg OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax tests notebooks
 
 notebooks: $(SETUP)  ## re-execute every chapter in full mode and store its outputs (NB=04 for one)

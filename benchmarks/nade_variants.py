@@ -12,6 +12,7 @@ process during one training step, after the model, the optimizer and the data ex
 threshold is fixed at 64 KiB there so that freed tensors leave the resident set (else the same
 step reads anywhere from 0.4 to 2.2 GiB for the loop, depending on how the heap was reused).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,7 @@ def blocks_autograd(model, x, block=4):
     for s in range(0, D, block):
         e = min(s + block, D)
         a, _ = nade_kernel.block_activations(x_o[:, s:e], S, W[s:e], c[s:e])
-        out.append(torch.linalg.vecdot(torch.sigmoid(a), V[s:e, None, :]))   # (k, B)
+        out.append(torch.linalg.vecdot(torch.sigmoid(a), V[s:e, None, :]))  # (k, B)
         S = torch.addmm(S, x_o[:, s:e], W[s:e])
     return torch.cat(out).t() + model.b[steps]
 
@@ -131,12 +132,12 @@ def run(device="cpu", quick=False, rounds=None, memory=True) -> list[dict]:
     model, opt, x = setup(device, quick)
     rounds = rounds or (3 if quick else 5)
     times = {name: [] for name in VARIANTS}
-    for name, fn in VARIANTS.items():                       # warm-up
+    for name, fn in VARIANTS.items():  # warm-up
         train_step(model, opt, x, fn)
     sample_times = []
     for r in range(rounds):
         for name, fn in VARIANTS.items():
-            if "naive" in name and r >= 2 and not quick:   # 392x the arithmetic: two rounds are enough
+            if "naive" in name and r >= 2 and not quick:  # 392x the arithmetic: two rounds are enough
                 continue
             times[name].append(_timed(lambda: train_step(model, opt, x, fn), device))
         with torch.no_grad():
@@ -145,24 +146,38 @@ def run(device="cpu", quick=False, rounds=None, memory=True) -> list[dict]:
     rows = []
     for name in VARIANTS:
         rate = B / statistics.median(times[name])
-        rows.append({"implementation": name, "device": device.type, "D": side * side, "H": H, "batch": B,
-                     "threads": torch.get_num_threads(), "rounds": len(times[name]),
-                     "train_images_per_s": round(rate, 1), "speed_vs_loop": round(rate / loop, 2),
-                     "train_seconds": [round(t, 3) for t in times[name]],
-                     "peak_train_mib": peak_memory_mib(name, device, quick) if memory else None})
+        rows.append(
+            {
+                "implementation": name,
+                "device": device.type,
+                "D": side * side,
+                "H": H,
+                "batch": B,
+                "threads": torch.get_num_threads(),
+                "rounds": len(times[name]),
+                "train_images_per_s": round(rate, 1),
+                "speed_vs_loop": round(rate / loop, 2),
+                "train_seconds": [round(t, 3) for t in times[name]],
+                "peak_train_mib": peak_memory_mib(name, device, quick) if memory else None,
+            }
+        )
     rows[0]["sample_images_per_s"] = round(B / statistics.median(sample_times), 1)  # one sampler for all
     return rows
 
 
 def markdown(rows) -> str:
-    lines = ["| implementation | device | D | H | batch | train images/s | vs loop | peak MiB (train step) "
-             "| sample images/s |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| implementation | device | D | H | batch | train images/s | vs loop | peak MiB (train step) "
+        "| sample images/s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         sample = f"{r['sample_images_per_s']:.0f}" if "sample_images_per_s" in r else ""
-        peak = "" if r.get("peak_train_mib") is None else f"{r['peak_train_mib']:.0f}"   # None: not measured
-        lines.append(f"| {r['implementation']} | {r['device']} | {r['D']} | {r['H']} | {r['batch']} | "
-                     f"{r['train_images_per_s']:.0f} | {r['speed_vs_loop']:.2f}x | {peak} | {sample} |")
+        peak = "" if r.get("peak_train_mib") is None else f"{r['peak_train_mib']:.0f}"  # None: not measured
+        lines.append(
+            f"| {r['implementation']} | {r['device']} | {r['D']} | {r['H']} | {r['batch']} | "
+            f"{r['train_images_per_s']:.0f} | {r['speed_vs_loop']:.2f}x | {peak} | {sample} |"
+        )
     return "\n".join(lines)
 
 

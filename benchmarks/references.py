@@ -1,10 +1,13 @@
 """The book's results table: every reference checkpoint on the full test split, beside the papers' numbers.
 
-    python benchmarks/references.py            # evaluate checkpoints/*.pt, write benchmarks/references.md, update README
+    python benchmarks/references.py            # evaluate checkpoints/*.pt, write benchmarks/references.md,
+                                               update README
     python benchmarks/references.py --no-readme
 
-`make bench` runs it. Each checkpoint is verified by SHA-256 (genlib.recipes.reference), evaluated on all 10,000 test
-images of binarized MNIST on the CPU, and compared with the NLL recorded when it was trained. Models with a recipe but
+`make bench` runs it. Each checkpoint is verified by SHA-256 (genlib.recipes.reference), evaluated on all
+10,000 test
+images of binarized MNIST on the CPU, and compared with the NLL recorded when it was trained. Models with a
+recipe but
 no checkpoint yet are listed with the command that trains them.
 """
 
@@ -39,26 +42,41 @@ def rows() -> list[dict]:
         model = recipes.reference(name)
         with torch.no_grad():
             nll = train.evaluate(model, data.load(rec["data"], "test"))
-        row.update(nll=nll, recorded=rec["test_nll_nats"], params=rec["params"],
-                   epochs=rec["history"]["epochs_run"], hours=rec["seconds"] / 3600, machine=rec["machine"])
+        row.update(
+            nll=nll,
+            recorded=rec["test_nll_nats"],
+            params=rec["params"],
+            epochs=rec["history"]["epochs_run"],
+            hours=rec["seconds"] / 3600,
+            machine=rec["machine"],
+        )
         out.append(row)
     return out
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| model | test NLL (nats), ours | paper | goal | parameters | epochs | training time | reproduce |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| model | test NLL (nats), ours | paper | goal | parameters | epochs | training time | reproduce |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for r in rows:
         paper = f"{r['paper'][0]:.2f}" if r["paper"] else ""
         cmd = f"`python -m genlib reproduce {r['name']}`"
         if r["nll"] is None:
             lines.append(f"| {r['name']} | not trained yet | {paper} | {r['goal'] or ''} | | | | {cmd} |")
             continue
-        lines.append(f"| {r['name']} | {r['nll']:.2f} | {paper} | {r['goal'] or ''} | {r['params']:,} | {r['epochs']} "
-                     f"| {r['hours']:.2f} h | {cmd} |")
+        lines.append(
+            f"| {r['name']} | {r['nll']:.2f} | {paper} | {r['goal'] or ''} | {r['params']:,} | {r['epochs']} "
+            f"| {r['hours']:.2f} h | {cmd} |"
+        )
     machines = sorted({r["machine"] for r in rows if r["nll"] is not None})
-    notes = ["", "Test split of binarized MNIST (Larochelle & Murray, 2011), 10,000 images, nats per image. "
-             "Training times are wall clock on: " + "; ".join(machines) + "." if machines else ""]
+    notes = [
+        "",
+        "Test split of binarized MNIST (Larochelle & Murray, 2011), 10,000 images, nats per image. "
+        "Training times are wall clock on: " + "; ".join(machines) + "."
+        if machines
+        else "",
+    ]
     sources = sorted({r["paper"][1] for r in rows if r["paper"]})
     notes += ["Papers: " + "; ".join(sources) + "."]
     return "\n".join(lines + notes)

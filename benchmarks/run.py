@@ -1,6 +1,7 @@
 """`make bench`: speed, memory and test NLL of every model in genlib.models.REGISTRY.
 
-    python benchmarks/run.py                          # every model, CPU (1 thread) + CUDA when present; updates README
+    python benchmarks/run.py                          # every model, CPU (1 thread) + CUDA when present;
+                                                      updates README
     python benchmarks/run.py --quick --out /tmp/b     # smoke run: tiny data and budgets, seconds a model
     python benchmarks/run.py --models nade,fvsbn      # a few models
 
@@ -24,6 +25,7 @@ The NADE implementation comparison of benchmarks/nade_variants.py and the PixelR
 of benchmarks/sampling.py (incremental sampler vs one full forward pass per pixel) are included when
 they exist.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -112,11 +114,18 @@ def measure(cfg: dict, quick: bool, seconds: float, sample_cap: float) -> dict:
     # 1. training throughput: full training steps on one batch, after a warm-up step
     genlib.seed_everything(0)
     model = cls(shape, **cfg["kwargs"]).to(dev)
-    row = {**cfg, "threads": torch.get_num_threads(), "class": cls.__name__, "pixel_kind": model.pixel_kind,
-           "shape": list(shape),
-           "params": getattr(model, "num_free_parameters", sum(p.numel() for p in model.parameters()))}
+    row = {
+        **cfg,
+        "threads": torch.get_num_threads(),
+        "class": cls.__name__,
+        "pixel_kind": model.pixel_kind,
+        "shape": list(shape),
+        "params": getattr(model, "num_free_parameters", sum(p.numel() for p in model.parameters())),
+    }
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=(dev.type == "cuda"))  # as genlib.train.fit
+    autocast = torch.autocast(
+        "cuda", dtype=torch.bfloat16, enabled=(dev.type == "cuda")
+    )  # as genlib.train.fit
 
     def step(xb):
         with autocast:
@@ -149,8 +158,12 @@ def measure(cfg: dict, quick: bool, seconds: float, sample_cap: float) -> dict:
                 break
     _sync(dev)
     nll = train.evaluate(model, x_test)
-    row.update(test_nll_nats=round(nll, 3), bits_per_dim=round(train.bits_per_dim(nll, model.dim), 4),
-               epochs=round(seen / len(x_train), 2), train_seconds=round(time.perf_counter() - t0, 1))
+    row.update(
+        test_nll_nats=round(nll, 3),
+        bits_per_dim=round(train.bits_per_dim(nll, model.dim), 4),
+        epochs=round(seen / len(x_train), 2),
+        train_seconds=round(time.perf_counter() - t0, 1),
+    )
 
     # 3. sampling 64 images (stopped after sample_cap seconds and estimated)
     genlib.seed_everything(0)
@@ -192,8 +205,16 @@ def measure(cfg: dict, quick: bool, seconds: float, sample_cap: float) -> dict:
 
 def run_in_child(cfg, quick, seconds, sample_cap) -> dict:
     """measure() in a fresh process: its own peak memory, and a crash or hang costs one row only."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--one", json.dumps(cfg),
-           "--seconds", str(seconds), "--sample-cap", str(sample_cap)] + (["--quick"] if quick else [])
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--one",
+        json.dumps(cfg),
+        "--seconds",
+        str(seconds),
+        "--sample-cap",
+        str(sample_cap),
+    ] + (["--quick"] if quick else [])
     limit = 300 + 2 * seconds + 2 * sample_cap  # slow start-up, test-set evaluation of the slowest models
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=limit)
@@ -217,10 +238,16 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    info = {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "torch": torch.__version__, "python": platform.python_version(), "os": platform.platform(),
-            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    info = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
     try:
         info["load_average"] = [round(v, 2) for v in os.getloadavg()]
     except OSError:
@@ -237,44 +264,65 @@ def _load_note(m, rows) -> str:
     loads = [r["load_average"] for r in rows if "load_average" in r] + m.get("load_average", [])[:1]
     if not loads:
         return ""
-    return (f"; 1-minute load average {min(loads):.1f}–{max(loads):.1f} while it ran (on {m['cores']} cores: "
-            f"other jobs shared the CPU, so the times are slower than on an idle machine)"
-            if max(loads) > m["cores"] else f"; load average {max(loads):.1f}")
+    return (
+        f"; 1-minute load average {min(loads):.1f}–{max(loads):.1f} while it ran (on {m['cores']} cores: "
+        f"other jobs shared the CPU, so the times are slower than on an idle machine)"
+        if max(loads) > m["cores"]
+        else f"; load average {max(loads):.1f}"
+    )
 
 
 def markdown(results: dict) -> str:
     m, s = results["machine"], results["settings"]
     gpu = f", GPU {m['gpu']}" if m.get("gpu") else ", no GPU"
     threads = f"{m['torch_threads']} torch thread" + ("s" if m["torch_threads"] != 1 else "")
-    lines = [f"Measured {m['date']} on {m['cpu']} ({m['cores']} cores, {threads}{gpu}), "
-             f"torch {m['torch']}, Python {m['python']}" + (" — QUICK smoke run, not a measurement" if s["quick"] else "")
-             + _load_note(m, results["models"]) + ".",
-             f"Test NLL on the test split after {s['seconds']:g} s of training (batch {BATCH}, Adam lr 1e-3; "
-             f"'epochs' = how far that budget got); `~` marks a sampling time estimated from one forward pass per pixel because "
-             f"sampling took longer than {s['sample_cap']:g} s.", "",
-             "| model | data | device | free parameters | train images/s | sample 64 (s) | peak memory (MiB) "
-             "| test NLL (nats) | bits/dim | epochs |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"Measured {m['date']} on {m['cpu']} ({m['cores']} cores, {threads}{gpu}), "
+        f"torch {m['torch']}, Python {m['python']}"
+        + (" — QUICK smoke run, not a measurement" if s["quick"] else "")
+        + _load_note(m, results["models"])
+        + ".",
+        f"Test NLL on the test split after {s['seconds']:g} s of training (batch {BATCH}, Adam lr 1e-3; "
+        f"'epochs' = how far that budget got); `~` marks a sampling time estimated from one forward pass "
+        f"per pixel because sampling took longer than {s['sample_cap']:g} s.",
+        "",
+        "| model | data | device | free parameters | train images/s | sample 64 (s) | peak memory (MiB) "
+        "| test NLL (nats) | bits/dim | epochs |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results["models"]:
         if "error" in r:
             lines.append(f"| {_name(r)} | {r['data']} | {r['device']} | failed: {r['error']} | | | | | | |")
             continue
         sample = ("~" if r["sample_estimated"] else "") + f"{r['sample_64_s']:g}"
-        lines.append(f"| {_name(r)} | {r['data']} | {r['device']} | {r['params']:,} | {r['train_images_per_s']:,.0f} "
-                     f"| {sample} | {r['peak_memory_mib']:,.0f} | {r['test_nll_nats']:.2f} | {r['bits_per_dim']:.3f} "
-                     f"| {r['epochs']:g} |")
+        lines.append(
+            f"| {_name(r)} | {r['data']} | {r['device']} | {r['params']:,} | {r['train_images_per_s']:,.0f} "
+            f"| {sample} | {r['peak_memory_mib']:,.0f} | {r['test_nll_nats']:.2f} | {r['bits_per_dim']:.3f} "
+            f"| {r['epochs']:g} |"
+        )
     if any(r.get("pixel_kind") == "real" for r in results["models"]):
-        lines += ["", "Real-valued models (RNADE) give a density on dequantized values in (0, 1), so their NLL can be "
-                      "negative and is not comparable with the discrete models' NLL."]
+        lines += [
+            "",
+            "Real-valued models (RNADE) give a density on dequantized values in (0, 1), so their NLL can be "
+            "negative and is not comparable with the discrete models' NLL.",
+        ]
     if results.get("nade_variants"):
-        lines += ["", "NADE: one fused vectorized pass vs a per-pixel loop vs the naive O(HD²) formula "
-                      "(`benchmarks/nade_variants.py`):", "",
-                  _module("nade_variants").markdown(results["nade_variants"])]
+        lines += [
+            "",
+            "NADE: one fused vectorized pass vs a per-pixel loop vs the naive O(HD²) formula "
+            "(`benchmarks/nade_variants.py`):",
+            "",
+            _module("nade_variants").markdown(results["nade_variants"]),
+        ]
     if results.get("sampling"):
-        lines += ["", "PixelRNN sampling: the incremental sampler (features and states of the pixels drawn "
-                      "so far kept) vs one full forward pass per pixel, timed alternately in one process, best of "
-                      f"{results['sampling'][0]['repeats']} (`benchmarks/sampling.py`):", "",
-                  _module("sampling").markdown(results["sampling"])]
+        lines += [
+            "",
+            "PixelRNN sampling: the incremental sampler (features and states of the pixels drawn "
+            "so far kept) vs one full forward pass per pixel, timed alternately in one process, best of "
+            f"{results['sampling'][0]['repeats']} (`benchmarks/sampling.py`):",
+            "",
+            _module("sampling").markdown(results["sampling"]),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -325,13 +373,21 @@ def main(argv=None) -> int:
     p.add_argument("--models", help="comma-separated model names (default: every registered model)")
     p.add_argument("--devices", help="comma-separated, e.g. cpu,cuda (default: cpu, and cuda when present)")
     p.add_argument("--seconds", type=float, help="training budget per model (default 30, quick 1)")
-    p.add_argument("--sample-cap", type=float, help="longest sampling run before estimating (default 20, quick 5)")
-    p.add_argument("--threads", type=int, default=1,
-                   help="CPU threads per model (default 1: per-core numbers, steady even on a shared machine, "
-                        "where several threads spend their time waiting on each other; 0 = torch's choice)")
+    p.add_argument(
+        "--sample-cap", type=float, help="longest sampling run before estimating (default 20, quick 5)"
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="CPU threads per model (default 1: per-core numbers, steady even on a shared machine, "
+        "where several threads spend their time waiting on each other; 0 = torch's choice)",
+    )
     p.add_argument("--out", default=str(HERE), help="folder for results.json and results.md")
     p.add_argument("--no-readme", action="store_true", help="do not update the table in README.md")
-    p.add_argument("--render", metavar="RESULTS_JSON", help="only rewrite results.md (and README) from a results.json")
+    p.add_argument(
+        "--render", metavar="RESULTS_JSON", help="only rewrite results.md (and README) from a results.json"
+    )
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one configuration (JSON)
     args = p.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else (1.0 if args.quick else 30.0)
@@ -343,32 +399,60 @@ def main(argv=None) -> int:
         results = json.loads(Path(args.render).read_text())
         table = markdown(results)
         (Path(args.render).parent / "results.md").write_text(table)
-        if not results["settings"]["quick"] and not args.no_readme and Path(args.render).resolve().parent == HERE:
+        if (
+            not results["settings"]["quick"]
+            and not args.no_readme
+            and Path(args.render).resolve().parent == HERE
+        ):
             update_readme(table)
         print(table)
         return 0
 
     import torch
 
-    devices = args.devices.split(",") if args.devices else ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    devices = (
+        args.devices.split(",") if args.devices else ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    )
     names = [n.strip() for n in args.models.split(",")] if args.models else None
     if args.threads:
         torch.set_num_threads(args.threads)  # this process runs the NADE variants
-    todo = [{**c, "device": d, **({"threads": args.threads} if args.threads else {})}
-            for d in devices for c in configs(names)]
-    results = {"machine": machine(), "settings": {"quick": args.quick, "seconds": seconds, "sample_cap": cap,
-                                                  "threads": torch.get_num_threads(),
-                                                  "batch": BATCH, "devices": devices},
-               "models": [], "nade_variants": [], "sampling": []}
+    todo = [
+        {**c, "device": d, **({"threads": args.threads} if args.threads else {})}
+        for d in devices
+        for c in configs(names)
+    ]
+    results = {
+        "machine": machine(),
+        "settings": {
+            "quick": args.quick,
+            "seconds": seconds,
+            "sample_cap": cap,
+            "threads": torch.get_num_threads(),
+            "batch": BATCH,
+            "devices": devices,
+        },
+        "models": [],
+        "nade_variants": [],
+        "sampling": [],
+    }
     t0 = time.time()
     for i, cfg in enumerate(todo, 1):
-        print(f"[{i}/{len(todo)}] {cfg['model']} {cfg['kwargs'] or ''} on {cfg['data']}, {cfg['device']} ...",
-              flush=True)
+        print(
+            f"[{i}/{len(todo)}] {cfg['model']} {cfg['kwargs'] or ''} on {cfg['data']}, {cfg['device']} ...",
+            flush=True,
+        )
         row = run_in_child(cfg, args.quick, seconds, cap)
         results["models"].append(row)
-        print("    " + (f"failed: {row['error']}" if "error" in row else
-                        f"{row['train_images_per_s']:,.0f} images/s, sample 64 in {row['sample_64_s']} s, "
-                        f"{row['peak_memory_mib']:.0f} MiB, test NLL {row['test_nll_nats']:.2f} nats"), flush=True)
+        print(
+            "    "
+            + (
+                f"failed: {row['error']}"
+                if "error" in row
+                else f"{row['train_images_per_s']:,.0f} images/s, sample 64 in {row['sample_64_s']} s, "
+                f"{row['peak_memory_mib']:.0f} MiB, test NLL {row['test_nll_nats']:.2f} nats"
+            ),
+            flush=True,
+        )
     if names is None or any(n.lower() == "nade" for n in names):
         results["nade_variants"] = nade_variants(devices, args.quick)
     from genlib.models import PixelModel, get
@@ -382,7 +466,10 @@ def main(argv=None) -> int:
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     table = markdown(results)
     (out / "results.md").write_text(table)
-    print(f"\nwrote {out / 'results.json'} and {out / 'results.md'} in {results['settings']['wall_seconds']:.0f} s\n")
+    print(
+        f"\nwrote {out / 'results.json'} and {out / 'results.md'} "
+        f"in {results['settings']['wall_seconds']:.0f} s\n"
+    )
     print(table)
     if not args.quick and not args.no_readme and out.resolve() == HERE:
         if update_readme(table):

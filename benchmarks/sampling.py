@@ -8,6 +8,7 @@ drawn so far kept, genlib/models/pixel.py) and with the base class's (the whole 
 The two are timed alternately, `repeats` times each, in this one process, so a busy machine slows both
 alike; the table gives the best time of each and their ratio. `make bench` runs this (benchmarks/run.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,24 +55,35 @@ def run(device="cpu", quick=False, repeats=None) -> list[dict]:
                 torch.manual_seed(1)
                 times[name].append(_seconds(lambda: model.sample(N_IMAGES), device))
         best = {k: min(v) for k, v in times.items()}
-        rows.append({"model": cls.__name__, "device": device.type, "shape": [1, side, side],
-                     "images": N_IMAGES,
-                     "threads": torch.get_num_threads(), "repeats": repeats,
-                     "cached_s": round(best["cached"], 3), "full_pass_s": round(best["full"], 3),
-                     "cached_images_per_s": round(N_IMAGES / best["cached"], 2),
-                     "full_pass_images_per_s": round(N_IMAGES / best["full"], 3),
-                     "speedup": round(best["full"] / best["cached"], 1)})
+        rows.append(
+            {
+                "model": cls.__name__,
+                "device": device.type,
+                "shape": [1, side, side],
+                "images": N_IMAGES,
+                "threads": torch.get_num_threads(),
+                "repeats": repeats,
+                "cached_s": round(best["cached"], 3),
+                "full_pass_s": round(best["full"], 3),
+                "cached_images_per_s": round(N_IMAGES / best["cached"], 2),
+                "full_pass_images_per_s": round(N_IMAGES / best["full"], 3),
+                "speedup": round(best["full"] / best["cached"], 1),
+            }
+        )
     return rows
 
 
 def markdown(rows) -> str:
-    lines = ["| model | device | images | cached (s) | one full pass per pixel (s) | speed-up "
-             "| cached images/s |",
-             "|---|---|---|---:|---:|---:|---:|"]
+    lines = [
+        "| model | device | images | cached (s) | one full pass per pixel (s) | speed-up | cached images/s |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
     for r in rows:
         side = "x".join(map(str, r["shape"][1:]))
-        lines.append(f"| {r['model']} | {r['device']} | {r['images']} x {side} | {r['cached_s']:.2f} | "
-                     f"{r['full_pass_s']:.2f} | {r['speedup']:.0f}x | {r['cached_images_per_s']:.1f} |")
+        lines.append(
+            f"| {r['model']} | {r['device']} | {r['images']} x {side} | {r['cached_s']:.2f} | "
+            f"{r['full_pass_s']:.2f} | {r['speedup']:.0f}x | {r['cached_images_per_s']:.1f} |"
+        )
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ so a new chapter appears in the book as soon as its notebook is committed. Nothi
 (`execute_notebooks: off` in book/_config.yml) and nothing is downloaded: Jupyter Book 1.x (Sphinx)
 ships its theme. Equations are typeset by MathJax, which the reader's browser loads from a CDN.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,12 @@ def chapters(root: Path = ROOT) -> list[Path]:
 
 def toc(root: Path = ROOT) -> str:
     """_toc.yml for Jupyter Book: the README is the landing page, then every chapter."""
-    lines = ["# written by book/build.py from notebooks/NN_*.ipynb; do not edit", "format: jb-book",
-             "root: README", "chapters:"]
+    lines = [
+        "# written by book/build.py from notebooks/NN_*.ipynb; do not edit",
+        "format: jb-book",
+        "root: README",
+        "chapters:",
+    ]
     lines += [f"- file: notebooks/{p.stem}" for p in chapters(root)]
     return "\n".join(lines) + "\n"
 
@@ -40,9 +45,17 @@ def build(out: Path, root: Path = ROOT, quiet: bool = False) -> Path:
     toc_file = out / "_build" / "_toc.yml"  # next to the site, never in the repository
     toc_file.parent.mkdir(parents=True, exist_ok=True)
     toc_file.write_text(toc(root))
-    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(root),
-           "--config", str(root / "book" / "_config.yml"), "--toc", str(toc_file),
-           "--path-output", str(out)]
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(root),
+        "--config",
+        str(root / "book" / "_config.yml"),
+        "--toc",
+        str(toc_file),
+        "--path-output",
+        str(out),
+    ]
     if not Path(cmd[0]).exists():
         cmd[0] = shutil.which("jupyter-book") or "jupyter-book"
     if quiet:

@@ -23,9 +23,21 @@ import numpy as np
 OUT = Path(__file__).with_name("binarized_mnist.npz")
 # split here: (file name stem, rows, SHA-256 of the published .amat text file)
 PUBLISHED = {
-    "train": ("binarized_mnist_train", 50000, "ad693b29f94c14277b095f5238ddefbbdaaae0939789dd2f4f0205278cee3e4d"),
-    "val": ("binarized_mnist_valid", 10000, "1de3d397c40fe8eeb33dafd4099a1f665ec01e96d9be234aaeeac8a34930e2e2"),
-    "test": ("binarized_mnist_test", 10000, "e6687bfea3f820c174f33b7865140b2a2dd2930ef786f35d45795fc193b5ab2c"),
+    "train": (
+        "binarized_mnist_train",
+        50000,
+        "ad693b29f94c14277b095f5238ddefbbdaaae0939789dd2f4f0205278cee3e4d",
+    ),
+    "val": (
+        "binarized_mnist_valid",
+        10000,
+        "1de3d397c40fe8eeb33dafd4099a1f665ec01e96d9be234aaeeac8a34930e2e2",
+    ),
+    "test": (
+        "binarized_mnist_test",
+        10000,
+        "e6687bfea3f820c174f33b7865140b2a2dd2930ef786f35d45795fc193b5ab2c",
+    ),
 }
 
 
@@ -55,8 +67,10 @@ def build(folder: Path) -> bytes:
         x = read_split(folder, stem)
         digest = hashlib.sha256(amat_text(x)).hexdigest()
         if x.shape != (rows, 784) or digest != published:
-            sys.exit(f"{stem}: shape {x.shape}, text SHA-256 {digest[:12]}... is not the published file "
-                     f"({rows} x 784, {published[:12]}...); nothing written")
+            sys.exit(
+                f"{stem}: shape {x.shape}, text SHA-256 {digest[:12]}... is not the published file "
+                f"({rows} x 784, {published[:12]}...); nothing written"
+            )
         arrays[f"{split}_bits"] = np.packbits(x, axis=1)  # (N, 98): 784 bits a row
         print(f"{split}: {x.shape}, mean {x.mean():.4f}, matches the published file")
     buf = io.BytesIO()
@@ -64,8 +78,11 @@ def build(folder: Path) -> bytes:
         for name, a in arrays.items():
             npy = io.BytesIO()
             np.save(npy, a)
-            z.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), npy.getvalue(),
-                       compress_type=zipfile.ZIP_DEFLATED)
+            z.writestr(
+                zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)),
+                npy.getvalue(),
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
     return buf.getvalue()
 
 

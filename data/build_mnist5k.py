@@ -4,9 +4,11 @@
 
 Each grey level g in [0, 255] becomes a 1 with probability g / 255 (stochastic binarization,
 as in Salakhutdinov & Murray 2008), drawn once with SEED; then each class's 500 digits are
-split 400 / 50 / 50 into train / val / test. The arrays are reproducible bit for bit (the zip container stores a timestamp,
+split 400 / 50 / 50 into train / val / test. The arrays are reproducible bit for bit (the zip container
+stores a timestamp,
 so the file hash changes on a rebuild: update SHA256 in genlib/data.py).
 """
+
 import hashlib
 import io
 from pathlib import Path
@@ -30,7 +32,7 @@ def build() -> bytes:
         idx = rng.permutation(np.flatnonzero(labels == digit))
         start = 0
         for name, count in SPLIT.items():
-            parts[name].append(idx[start:start + count])
+            parts[name].append(idx[start : start + count])
             start += count
     for name, chunks in parts.items():
         idx = np.sort(np.concatenate(chunks))

@@ -16,6 +16,7 @@ Symbols, the same in every file and chapter:
         formulas, as in the NADE papers, it is written H (cost O(HD)); nade.py and rnade.py never
         use H for the height.
 """
+
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@ A checkpoint is one header line `genlib-checkpoint v1 sha256=...` and a torch.sa
 catches truncated and corrupted files, and the body is read with weights_only=True, so a crafted file
 cannot run code. A config read from a file is checked before anything is allocated (`build`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,7 @@ from .files import atomic_write_bytes
 FORMAT = "genlib-checkpoint"
 VERSION = 1
 MAX_PARAMETERS = 200_000_000  # 800 MB of float32: far above every model of the book
-MAX_SIZE = 10_000              # any one size in a config (hidden units, layers, image side)
+MAX_SIZE = 10_000  # any one size in a config (hidden units, layers, image side)
 
 
 def save_payload(payload: dict, path) -> Path:
@@ -43,21 +44,27 @@ def load_payload(path, map_location="cpu") -> dict:
     raw = path.read_bytes()
     head, sep, body = raw.partition(b"\n")
     if not sep or not head.startswith(FORMAT.encode()):
-        raise ValueError(f"{path} is not a genlib checkpoint (it does not start with '{FORMAT}'); "
-                         f"save models with genlib.save(model, path)")
+        raise ValueError(
+            f"{path} is not a genlib checkpoint (it does not start with '{FORMAT}'); "
+            f"save models with genlib.save(model, path)"
+        )
     try:
         expected = head.decode().split("sha256=")[1].strip()
     except (IndexError, UnicodeDecodeError):
         raise ValueError(f"{path}: the checkpoint header is damaged") from None
     actual = hashlib.sha256(body).hexdigest()
     if actual != expected:
-        raise ValueError(f"{path} is truncated or corrupted: its SHA-256 is {actual[:12]}..., "
-                         f"the header says {expected[:12]}...; retrain or restore it")
+        raise ValueError(
+            f"{path} is truncated or corrupted: its SHA-256 is {actual[:12]}..., "
+            f"the header says {expected[:12]}...; retrain or restore it"
+        )
     try:
         return torch.load(io.BytesIO(body), map_location=map_location, weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError, ImportError) as e:
-        raise ValueError(f"{path} holds objects genlib does not load (only tensors, numbers, strings, "
-                         f"lists and dicts): {str(e).splitlines()[0][:200]}") from None
+        raise ValueError(
+            f"{path} holds objects genlib does not load (only tensors, numbers, strings, "
+            f"lists and dicts): {str(e).splitlines()[0][:200]}"
+        ) from None
 
 
 def check_config(cls, config: dict):
@@ -68,8 +75,9 @@ def check_config(cls, config: dict):
     params = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items() if k != "self"}
     unknown = sorted(set(config) - set(params))
     if unknown:
-        raise ValueError(f"{cls.__name__} has no setting {', '.join(map(repr, unknown))}; "
-                         f"it takes {', '.join(params)}")
+        raise ValueError(
+            f"{cls.__name__} has no setting {', '.join(map(repr, unknown))}; it takes {', '.join(params)}"
+        )
     for key, value in config.items():
         default = params[key]
         if isinstance(default, bool):
@@ -81,13 +89,15 @@ def check_config(cls, config: dict):
         else:
             ok = True
         if not ok:
-            raise ValueError(f"{cls.__name__} setting {key} must be {kind} (like its default {default!r}); "
-                             f"got {value!r}")
+            raise ValueError(
+                f"{cls.__name__} setting {key} must be {kind} (like its default {default!r}); got {value!r}"
+            )
         numbers = value if isinstance(value, (list, tuple)) and key != "ordering" else [value]
         sizes = [abs(v) for v in numbers if isinstance(v, (int, float)) and not isinstance(v, bool)]
         if any(v > MAX_SIZE for v in sizes):
-            raise ValueError(f"{cls.__name__} setting {key}={value!r} is too large "
-                             f"(sizes up to {MAX_SIZE:,})")
+            raise ValueError(
+                f"{cls.__name__} setting {key}={value!r} is too large (sizes up to {MAX_SIZE:,})"
+            )
 
 
 def build(cls, config: dict, state_dict: dict | None = None):
@@ -105,8 +115,10 @@ def build(cls, config: dict, state_dict: dict | None = None):
     if probe is not None:
         n = sum(p.numel() for p in probe.parameters())
         if n > MAX_PARAMETERS:
-            raise ValueError(f"{cls.__name__}({config}) would have {n:,} parameters, more than the "
-                             f"{MAX_PARAMETERS:,} genlib allows; choose smaller settings")
+            raise ValueError(
+                f"{cls.__name__}({config}) would have {n:,} parameters, more than the "
+                f"{MAX_PARAMETERS:,} genlib allows; choose smaller settings"
+            )
         if state_dict is not None:
             _check_weights(cls, probe.state_dict(), state_dict)
     try:
@@ -126,14 +138,20 @@ def _check_weights(cls, expected: dict, given: dict):
     got = {k: tuple(v.shape) for k, v in given.items()}
     if want != got:
         diff = sorted(k for k in set(want) | set(got) if want.get(k) != got.get(k))[:4]
-        raise ValueError(f"the weights do not fit a {cls.__name__} of this config: "
-                         + "; ".join(f"{k}: expected {want.get(k)}, found {got.get(k)}" for k in diff))
+        raise ValueError(
+            f"the weights do not fit a {cls.__name__} of this config: "
+            + "; ".join(f"{k}: expected {want.get(k)}, found {got.get(k)}" for k in diff)
+        )
 
 
 def save(model, path, **extra) -> Path:
     """Save a genlib model (its class, constructor arguments and weights) to `path`, atomically."""
-    payload = {"model": type(model).__name__, "config": model.config,
-               "state_dict": model.state_dict(), "extra": extra}
+    payload = {
+        "model": type(model).__name__,
+        "config": model.config,
+        "state_dict": model.state_dict(),
+        "extra": extra,
+    }
     return save_payload(payload, path)
 
 

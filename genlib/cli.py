@@ -10,6 +10,7 @@
 Every bad input is one line `error: ...` that names the problem, and exit status 2 (--debug: the traceback).
 A training run holds a lock on OUT: a second run with the same --out is refused while the first goes on.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,20 @@ MAX_SAMPLES = 10_000  # one PNG grid
 DEFAULT_DATA = {"binary": "binarized_mnist", "8bit": "mnist5k_grey", "real": "digits8"}
 
 
-def train_model(model_name: str, out, *, data_name: str | None = None, hp: dict | None = None,
-                fit_kwargs: dict | None = None, resume: bool = False, device=None, quiet: bool = False,
-                ddp=None, start_from_means: bool = False, extra: dict | None = None):
+def train_model(
+    model_name: str,
+    out,
+    *,
+    data_name: str | None = None,
+    hp: dict | None = None,
+    fit_kwargs: dict | None = None,
+    resume: bool = False,
+    device=None,
+    quiet: bool = False,
+    ddp=None,
+    start_from_means: bool = False,
+    extra: dict | None = None,
+):
     """Train model `model_name` (with hyperparameters hp) on `data_name` with train.fit(**fit_kwargs); save to
     `out`. The command line's `train` and a recipe both call this. Returns (model, history).
 
@@ -61,44 +73,87 @@ def train_model(model_name: str, out, *, data_name: str | None = None, hp: dict 
         model = checkpoint.build(cls, {"shape": tuple(x_train.shape[1:]), **hp})
         if start_from_means:
             model.start_from_means(x_train)
-        hist = train.fit(model, x_train, x_val, device=dev, checkpoint=f"{out}.state", resume=resume,
-                         progress=not quiet, ddp=ddp, **fit_kwargs)
+        hist = train.fit(
+            model,
+            x_train,
+            x_val,
+            device=dev,
+            checkpoint=f"{out}.state",
+            resume=resume,
+            progress=not quiet,
+            ddp=ddp,
+            **fit_kwargs,
+        )
         if x_val is not None and not math.isfinite(hist.best_val_nll):
-            raise ValueError(f"training ended without a finite validation NLL ({hist.stopped}); "
-                             f"nothing saved. Lower the learning rate or train longer")
+            raise ValueError(
+                f"training ended without a finite validation NLL ({hist.stopped}); "
+                f"nothing saved. Lower the learning rate or train longer"
+            )
         if main:
-            checkpoint.save(model.cpu(), out, data=str(name), history=hist.__dict__, fit=fit_kwargs, **(extra or {}))
-            print(f"trained {type(model).__name__} on {name}: {hist.epochs_run} epochs ({hist.stopped}), "
-                      f"best val NLL {hist.best_val_nll:.3f} nats; saved {out}"
-                      + (f" ({ddp.world} processes)" if ddp is not None and ddp.world > 1 else ""))
+            checkpoint.save(
+                model.cpu(), out, data=str(name), history=hist.__dict__, fit=fit_kwargs, **(extra or {})
+            )
+            print(
+                f"trained {type(model).__name__} on {name}: {hist.epochs_run} epochs ({hist.stopped}), "
+                f"best val NLL {hist.best_val_nll:.3f} nats; saved {out}"
+                + (f" ({ddp.world} processes)" if ddp is not None and ddp.world > 1 else "")
+            )
     return model, hist
 
 
 def reproduce(name: str, folder=None, resume: bool = False, device=None, quiet: bool = False) -> dict:
-    """Train the reference model `name` from its recipe (genlib.recipes) into checkpoints/NAME.pt, and write its
-    record checkpoints/NAME.json (recipe, training curve, wall time, machine, test NLL). Returns the record."""
+    """Train the reference model `name` from its recipe (genlib.recipes) into checkpoints/NAME.pt, and write
+    its
+    record checkpoints/NAME.json (recipe, training curve, wall time, machine, test NLL). Returns the
+    record."""
     r = recipes.recipe(name)
     weights, _ = recipes.paths(name, folder)
     dev = _device(device, verbose=not quiet)
-    model, hist = train_model(r.model, weights, data_name=r.data, hp=r.hp, fit_kwargs={**r.fit, "seed": r.seed},
-                              resume=resume, device=dev, quiet=quiet, start_from_means=r.start_from_means,
-                              extra={"recipe": name})
+    model, hist = train_model(
+        r.model,
+        weights,
+        data_name=r.data,
+        hp=r.hp,
+        fit_kwargs={**r.fit, "seed": r.seed},
+        resume=resume,
+        device=dev,
+        quiet=quiet,
+        start_from_means=r.start_from_means,
+        extra={"recipe": name},
+    )
     return recipes.write_record(name, model, hist, dev, folder)
 
 
 def _check_fit_kwargs(kw: dict) -> dict:
     """The fit arguments a recipe or the command line gives, checked now (not after loading data)."""
-    allowed = set(inspect.signature(train.fit).parameters) - {"model", "train", "val", "device", "checkpoint",
-                                                             "resume", "progress", "ddp"}
+    allowed = set(inspect.signature(train.fit).parameters) - {
+        "model",
+        "train",
+        "val",
+        "device",
+        "checkpoint",
+        "resume",
+        "progress",
+        "ddp",
+    }
     unknown = sorted(set(kw) - allowed)
     if unknown:
-        raise ValueError(f"unknown training setting(s) {', '.join(unknown)}; "
-                         f"known: {', '.join(sorted(allowed))}")
+        raise ValueError(
+            f"unknown training setting(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}"
+        )
     args = inspect.signature(train.fit).bind_partial(None, None, **kw)
     args.apply_defaults()
     a = args.arguments
-    train.check_args(a["epochs"], a["minutes"], a["batch_size"], a["lr"], a["schedule"], a["clip"],
-                     a["patience"], a["seed"])
+    train.check_args(
+        a["epochs"],
+        a["minutes"],
+        a["batch_size"],
+        a["lr"],
+        a["schedule"],
+        a["clip"],
+        a["patience"],
+        a["seed"],
+    )
     return kw
 
 
@@ -128,8 +183,9 @@ def _device(text, verbose=True) -> torch.device:
     except (RuntimeError, TypeError):
         raise ValueError(f"unknown device {text!r}; use cpu, cuda, cuda:N or mps") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"--device {text}: this machine has no CUDA GPU that PyTorch can use; "
-                         f"use --device cpu")
+        raise ValueError(
+            f"--device {text}: this machine has no CUDA GPU that PyTorch can use; use --device cpu"
+        )
     if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
         raise ValueError(f"--device {text}: there are {torch.cuda.device_count()} CUDA GPUs, numbered from 0")
     mps = getattr(torch.backends, "mps", None)
@@ -150,6 +206,7 @@ def _load(name, split, pixel_kind, missing_ok=False):
         raise
     if pixel_kind == "real" and str(name) == "digits8":
         from .models.rnade import dequantize
+
         x = dequantize(x, levels=17, seed={"train": 0, "val": 1, "test": 2}[split])
     return x
 
@@ -172,8 +229,14 @@ def _parse_set(pairs) -> dict:
 
 
 def cmd_train(args):
-    given = {"epochs": args.epochs, "minutes": args.minutes, "batch_size": args.batch_size, "lr": args.lr,
-             "schedule": args.schedule, "seed": args.seed}
+    given = {
+        "epochs": args.epochs,
+        "minutes": args.minutes,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "schedule": args.schedule,
+        "seed": args.seed,
+    }
     fit_kwargs = {k: v for k, v in given.items() if v is not None}
     if args.clip is not None:
         fit_kwargs["clip"] = None if args.clip == 0 else args.clip
@@ -185,8 +248,17 @@ def cmd_train(args):
         _device(args.device, verbose=False)  # a clear error before joining the process group
     ctx = distributed.init(args.device) if distributed.launched() else None  # under torchrun: DDP
     try:
-        train_model(args.model, args.out, data_name=args.data, hp=_parse_set(args.set), fit_kwargs=fit_kwargs,
-                    resume=args.resume, device=args.device, quiet=args.quiet, ddp=ctx)
+        train_model(
+            args.model,
+            args.out,
+            data_name=args.data,
+            hp=_parse_set(args.set),
+            fit_kwargs=fit_kwargs,
+            resume=args.resume,
+            device=args.device,
+            quiet=args.quiet,
+            ddp=ctx,
+        )
         if ctx is not None:
             distributed.barrier()
     finally:
@@ -207,12 +279,23 @@ def cmd_eval(args):
     bpd = train.bits_per_dim(nll, model.dim)
     finite = math.isfinite(nll)
     if args.json:
-        print(json.dumps({"nll_nats": nll if finite else None, "bits_per_dim": bpd if finite else None,
-                          "model": type(model).__name__, "data": str(name), "split": args.split,
-                          "n": len(x)}))
+        print(
+            json.dumps(
+                {
+                    "nll_nats": nll if finite else None,
+                    "bits_per_dim": bpd if finite else None,
+                    "model": type(model).__name__,
+                    "data": str(name),
+                    "split": args.split,
+                    "n": len(x),
+                }
+            )
+        )
     else:
-        print(f"{type(model).__name__} on {name}/{args.split} ({len(x)} images): "
-              f"NLL {nll:.3f} nats per image, {bpd:.4f} bits per dimension")
+        print(
+            f"{type(model).__name__} on {name}/{args.split} ({len(x)} images): "
+            f"NLL {nll:.3f} nats per image, {bpd:.4f} bits per dimension"
+        )
     if not finite:
         raise ValueError(f"the NLL is {nll}: the model's weights hold NaN or infinite values; retrain it")
 
@@ -235,15 +318,23 @@ def cmd_sample(args):
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the full traceback of an error")
-    p = argparse.ArgumentParser(prog="python -m genlib", description=__doc__, parents=[common],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m genlib",
+        description=__doc__,
+        parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="train a model and save it", parents=[common])
     t.add_argument("model", help=f"one of: {', '.join(sorted(models.REGISTRY))}")
-    t.add_argument("--data", help="dataset name or .npz path (default: binarized_mnist for binary models, "
-                                  "mnist5k_grey for 8-bit ones, digits8 for real-valued ones)")
-    t.add_argument("--epochs", type=int,
-                   help="passes over the data (default 20, or as many as --minutes allows)")
+    t.add_argument(
+        "--data",
+        help="dataset name or .npz path (default: binarized_mnist for binary models, "
+        "mnist5k_grey for 8-bit ones, digits8 for real-valued ones)",
+    )
+    t.add_argument(
+        "--epochs", type=int, help="passes over the data (default 20, or as many as --minutes allows)"
+    )
     t.add_argument("--minutes", type=float, help="a time budget, checked after every batch")
     t.add_argument("--batch-size", type=int, default=128)
     t.add_argument("--lr", type=float, default=1e-3)
@@ -251,10 +342,18 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--clip", type=float, help="max gradient norm (default 1.0; 0: no clipping)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best one here)")
-    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="a hyperparameter of the model, e.g. --set hidden=500")
-    t.add_argument("--resume", action="store_true",
-                   help="continue from OUT.state if it exists (same seed, data, batch size and lr)")
+    t.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a hyperparameter of the model, e.g. --set hidden=500",
+    )
+    t.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from OUT.state if it exists (same seed, data, batch size and lr)",
+    )
     t.add_argument("--quiet", action="store_true")
     t.add_argument("--out", required=True)
     e = sub.add_parser("eval", help="NLL of a saved model on a dataset", parents=[common])
@@ -262,16 +361,20 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--data", help="dataset name or .npz path (default: the one the model was trained on)")
     e.add_argument("--split", default="test", help="train, val or test (default: test)")
     e.add_argument("--json", action="store_true")
-    s = sub.add_parser("sample", help="draw samples into an image grid (.png, .jpg, .pdf, .svg)",
-                       parents=[common])
+    s = sub.add_parser(
+        "sample", help="draw samples into an image grid (.png, .jpg, .pdf, .svg)", parents=[common]
+    )
     s.add_argument("path")
     s.add_argument("-n", type=int, default=64)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", required=True)
-    r = sub.add_parser("reproduce", help="train a reference model from its recipe into checkpoints/",
-                       parents=[common])
+    r = sub.add_parser(
+        "reproduce", help="train a reference model from its recipe into checkpoints/", parents=[common]
+    )
     r.add_argument("name", help=f"one of: {', '.join(recipes.RECIPES)}, or all")
-    r.add_argument("--resume", action="store_true", help="continue from checkpoints/NAME.pt.state if it exists")
+    r.add_argument(
+        "--resume", action="store_true", help="continue from checkpoints/NAME.pt.state if it exists"
+    )
     r.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best one here)")
     r.add_argument("--quiet", action="store_true")
     return p
@@ -281,25 +384,32 @@ def cmd_reproduce(args):
     names = list(recipes.RECIPES) if args.name == "all" else [recipes.recipe(args.name) and args.name]
     for name in names:
         rec = reproduce(name, resume=args.resume, device=args.device, quiet=args.quiet)
-        print(f"{name}: test NLL {rec['test_nll_nats']:.2f} nats on {rec['data']} "
-              f"(paper: {rec['recipe']['paper'][0] if rec['recipe']['paper'] else '-'}); "
-              f"{rec['history']['epochs_run']} epochs, {rec['seconds'] / 60:.1f} min")
+        print(
+            f"{name}: test NLL {rec['test_nll_nats']:.2f} nats on {rec['data']} "
+            f"(paper: {rec['recipe']['paper'][0] if rec['recipe']['paper'] else '-'}); "
+            f"{rec['history']['epochs_run']} epochs, {rec['seconds'] / 60:.1f} min"
+        )
 
 
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
-        {"train": cmd_train, "eval": cmd_eval, "sample": cmd_sample, "reproduce": cmd_reproduce}[args.cmd](args)
+        {"train": cmd_train, "eval": cmd_eval, "sample": cmd_sample, "reproduce": cmd_reproduce}[args.cmd](
+            args
+        )
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as err:  # every error is one clear message; --debug shows where it came from
         if args.debug:
             raise
-        known = isinstance(err, (ValueError, files.LockedError, FloatingPointError, OSError)) or \
-            type(err).__name__ == "DownloadError"
-        text = str(err) if known else \
-            f"unexpected {type(err).__name__}: {err} (run with --debug to see where)"
+        known = (
+            isinstance(err, (ValueError, files.LockedError, FloatingPointError, OSError))
+            or type(err).__name__ == "DownloadError"
+        )
+        text = (
+            str(err) if known else f"unexpected {type(err).__name__}: {err} (run with --debug to see where)"
+        )
         print(f"error: {text}", file=sys.stderr)
         return 2
     return 0

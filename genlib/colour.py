@@ -12,14 +12,27 @@ So the three channels of a pixel are tied together: once a model has seen the re
 background pixel, its green and blue values are nearly determined. `paint` is a pure function:
 the same grey images and seed give the same colour images.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 # Ten colours far apart in RGB (red, green, yellow, blue, orange, purple, cyan, magenta, white, navy).
-PALETTE = np.array([[230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48],
-                    [145, 30, 180], [70, 240, 240], [240, 50, 230], [250, 250, 250], [0, 0, 128]],
-                   dtype=np.float64)
+PALETTE = np.array(
+    [
+        [230, 25, 75],
+        [60, 180, 75],
+        [255, 225, 25],
+        [0, 130, 200],
+        [245, 130, 48],
+        [145, 30, 180],
+        [70, 240, 240],
+        [240, 50, 230],
+        [250, 250, 250],
+        [0, 0, 128],
+    ],
+    dtype=np.float64,
+)
 
 
 def paint(grey, seed) -> np.ndarray:

@@ -8,6 +8,7 @@ Every count is an exact Python int, so 2**784 - 1 stays exact (it has 237 digits
     counting.markov_table(784, k=1)    # a Markov chain over the pixels: 2*784 - 1 = 1,567
     counting.fvsbn(784)                # a logistic regression per pixel (chapter 04): 307,720
 """
+
 from __future__ import annotations
 
 
@@ -37,7 +38,9 @@ def categorical(m: int) -> int:
 
 def joint_table(n: int, m: int = 2) -> int:
     """The full joint table of n variables with m values each: m**n cells that sum to 1."""
-    return categorical(_count("m (the number of values)", m, 1) ** _count("n (the number of variables)", n, 0))
+    return categorical(
+        _count("m (the number of values)", m, 1) ** _count("n (the number of variables)", n, 0)
+    )
 
 
 def independent(n: int, m: int = 2) -> int:
@@ -52,7 +55,7 @@ def chain_rule(n: int, m: int = 2) -> int:
     sum_j m**j (m - 1) = m**n - 1, the same as the joint table (the chain rule is exact).
     """
     n = _count("n (the number of variables)", n, 0)
-    return sum(m ** j * categorical(m) for j in range(n))
+    return sum(m**j * categorical(m) for j in range(n))
 
 
 def markov_table(n: int, k: int, m: int = 2) -> int:
@@ -67,8 +70,8 @@ def markov_table(n: int, k: int, m: int = 2) -> int:
     k = _count("k (the number of parents)", k, 0)
     m = _count("m (the number of values)", m, 1)
     if n <= k:
-        return m ** n - 1
-    return (m ** k - 1) + (n - k) * m ** k * (m - 1)
+        return m**n - 1
+    return (m**k - 1) + (n - k) * m**k * (m - 1)
 
 
 def fvsbn(n: int) -> int:
@@ -87,5 +90,13 @@ def digits(number: int) -> int:
     return len(str(abs(number)))
 
 
-__all__ = ["bernoulli", "categorical", "joint_table", "independent", "chain_rule", "markov_table",
-           "fvsbn", "digits"]
+__all__ = [
+    "bernoulli",
+    "categorical",
+    "joint_table",
+    "independent",
+    "chain_rule",
+    "markov_table",
+    "fvsbn",
+    "digits",
+]

@@ -5,7 +5,8 @@
 
 Offline, shipped in data/:  binarized_mnist (the papers' benchmark: Larochelle & Murray's fixed binarization,
 50,000 / 10,000 / 10,000), mnist5k (5,000 real MNIST digits with labels, binarized once; quick mode),
-digits8 (scikit-learn), coloured_digits (mnist5k painted in two colours per image, 8-bit RGB 14x14; genlib.colour).
+digits8 (scikit-learn), coloured_digits (mnist5k painted in two colours per image, 8-bit RGB 14x14;
+genlib.colour).
 With internet (downloaded once, hash-checked, cached): mnist, fashion_mnist, cifar10.
 Any .npz file works as a name too: images uint8, N x 784, N x 28 x 28 or N x C x H x W, values in {0, 1},
 under the keys x_train / x_val / x_test (labels, optional: y_train / y_val / y_test), or under one key x
@@ -13,6 +14,7 @@ under the keys x_train / x_val / x_test (labels, optional: y_train / y_val / y_t
 one image) for test, the 10 % before it for val, the other 80 % for train. Validation never sees training
 images.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,12 +46,16 @@ def _embedded(name: str) -> dict:
     if name not in _cache:
         path, expected = DATA_DIR / f"{name}.npz", EMBEDDED[name]
         if not path.is_file():
-            raise ValueError(f"{path} is missing; restore it with `git checkout data/{name}.npz` "
-                             f"or rebuild it (see data/README.md)")
+            raise ValueError(
+                f"{path} is missing; restore it with `git checkout data/{name}.npz` "
+                f"or rebuild it (see data/README.md)"
+            )
         digest = sha256(path)
         if digest != expected:
-            raise ValueError(f"{path} is corrupted: SHA-256 {digest[:12]}... instead of "
-                             f"{expected[:12]}...; restore it with `git checkout data/{name}.npz`")
+            raise ValueError(
+                f"{path} is corrupted: SHA-256 {digest[:12]}... instead of "
+                f"{expected[:12]}...; restore it with `git checkout data/{name}.npz`"
+            )
         with np.load(path) as f:
             _cache[name] = {k: f[k] for k in f.files}
     return _cache[name]
@@ -98,7 +104,9 @@ def digits8(split="train"):
     rng = np.random.default_rng(0)
     idx = rng.permutation(len(d.target))
     n_train, n_val = int(0.7 * len(idx)), int(0.1 * len(idx))
-    part = {"train": idx[:n_train], "val": idx[n_train:n_train + n_val], "test": idx[n_train + n_val:]}[split]
+    part = {"train": idx[:n_train], "val": idx[n_train : n_train + n_val], "test": idx[n_train + n_val :]}[
+        split
+    ]
     part = np.sort(part)
     return d.images[part].reshape(-1, 1, 8, 8).astype(np.uint8), d.target[part].astype(np.int64)
 
@@ -111,7 +119,9 @@ def binarize(x, threshold=None, seed=0):
     try:
         x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x).float()
     except (TypeError, ValueError, RuntimeError):
-        raise ValueError(f"binarize expects grey levels (an array of numbers); got {type(x).__name__}") from None
+        raise ValueError(
+            f"binarize expects grey levels (an array of numbers); got {type(x).__name__}"
+        ) from None
     if x.numel() and not (torch.isfinite(x).all() and x.min() >= 0 and x.max() <= 255):
         what = "NaN values" if x.isnan().any() else f"values in [{x.min().item():g}, {x.max().item():g}]"
         raise ValueError(f"binarize expects grey levels in [0, 255] (or [0, 1]); got {what}")
@@ -141,11 +151,17 @@ def _npz_split(n: int, split: str) -> np.ndarray:
     """Which of n images form `split` of a one-array .npz: a fixed permutation (seed 0), the last 10 %
     for test, the 10 % before for val (at least one image each), the rest for train; sorted."""
     if n < 3:
-        raise ValueError(f"an .npz with one array 'x' is split into train / val / test, so it needs at least "
-                         f"3 images; it has {n}")
+        raise ValueError(
+            f"an .npz with one array 'x' is split into train / val / test, so it needs at least "
+            f"3 images; it has {n}"
+        )
     n_hold = max(1, n // 10)
     idx = np.random.default_rng(0).permutation(n)
-    part = {"train": idx[:n - 2 * n_hold], "val": idx[n - 2 * n_hold:n - n_hold], "test": idx[n - n_hold:]}
+    part = {
+        "train": idx[: n - 2 * n_hold],
+        "val": idx[n - 2 * n_hold : n - n_hold],
+        "test": idx[n - n_hold :],
+    }
     return np.sort(part[split])
 
 
@@ -155,8 +171,10 @@ def _npz(path, split="train"):
     _check_split(split)
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"unknown dataset {str(path)!r}: not a file, and not one of the names "
-                         f"{', '.join(OFFLINE + ONLINE)}")
+        raise ValueError(
+            f"unknown dataset {str(path)!r}: not a file, and not one of the names "
+            f"{', '.join(OFFLINE + ONLINE)}"
+        )
     try:
         f = np.load(path)
         if not hasattr(f, "files"):
@@ -170,10 +188,12 @@ def _npz(path, split="train"):
                 x, y = f["x"], f["y"] if "y" in f.files else None
             else:
                 splits = [k for k in f.files if k.startswith("x_")]
-                hint = (f"it has {', '.join(splits)} but no x_{split}" if splits else f"it has {f.files}")
-                raise LookupError(f"{path} has no array 'x_{split}' or 'x' ({hint}); save images with "
-                                  f"np.savez(path, x_train=..., x_val=..., x_test=...) or "
-                                  f"np.savez(path, x=...)")
+                hint = f"it has {', '.join(splits)} but no x_{split}" if splits else f"it has {f.files}"
+                raise LookupError(
+                    f"{path} has no array 'x_{split}' or 'x' ({hint}); save images with "
+                    f"np.savez(path, x_train=..., x_val=..., x_test=...) or "
+                    f"np.savez(path, x=...)"
+                )
     except LookupError as e:
         raise ValueError(str(e)) from None
     except Exception as e:
@@ -192,8 +212,10 @@ def _npz(path, split="train"):
     if len(x) == 0:
         raise ValueError(f"{path}: the {split} split holds no images")
     if not np.isin(x, (0, 1)).all():
-        raise ValueError(f"{path}: the images must hold binary pixels in {{0, 1}}; got values up to "
-                         f"{x.max()}. Binarize them first with genlib.data.binarize")
+        raise ValueError(
+            f"{path}: the images must hold binary pixels in {{0, 1}}; got values up to "
+            f"{x.max()}. Binarize them first with genlib.data.binarize"
+        )
     if y is not None and len(y) != len(x):
         raise ValueError(f"{path}: {len(x)} images but {len(y)} labels in the {split} split")
     return x, y
@@ -224,8 +246,10 @@ def load(name="mnist5k", split="train", labels=False, device=None):
     elif key.endswith(".npz") or Path(key).is_file():
         x, y = _npz(key, split)
     else:
-        raise ValueError(f"unknown dataset {key!r}; known: {', '.join(OFFLINE + ONLINE)}, "
-                         f"or the path of an .npz file with key 'x'")
+        raise ValueError(
+            f"unknown dataset {key!r}; known: {', '.join(OFFLINE + ONLINE)}, "
+            f"or the path of an .npz file with key 'x'"
+        )
     x = torch.from_numpy(np.ascontiguousarray(x)).float().to(device)
     if not labels:
         return x

@@ -11,6 +11,7 @@ rank takes the same optimizer step and holds the same weights. Rank 0 writes the
 shows the progress bar; decisions that must agree (early stopping, time budget) use rank 0's numbers.
 Backends: NCCL on CUDA, gloo on CPU.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,9 +21,11 @@ import torch
 import torch.distributed as dist
 import torch.nn as nn
 
+
 @dataclass
 class Context:
     """Where this process stands: rank r of world processes, on `device`."""
+
     rank: int = 0
     world: int = 1
     local_rank: int = 0
@@ -44,10 +47,15 @@ def init(device=None) -> Context:
         rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
         local = int(os.environ.get("LOCAL_RANK", rank))
     except (KeyError, ValueError):
-        raise ValueError("genlib.distributed.init() runs under torchrun, which sets RANK, WORLD_SIZE and "
-                         "LOCAL_RANK; start with `torchrun --nproc_per_node N -m genlib train ...`") from None
-    dev = torch.device(device) if device is not None else (
-        torch.device("cuda", local) if torch.cuda.is_available() else torch.device("cpu"))
+        raise ValueError(
+            "genlib.distributed.init() runs under torchrun, which sets RANK, WORLD_SIZE and "
+            "LOCAL_RANK; start with `torchrun --nproc_per_node N -m genlib train ...`"
+        ) from None
+    dev = (
+        torch.device(device)
+        if device is not None
+        else (torch.device("cuda", local) if torch.cuda.is_available() else torch.device("cpu"))
+    )
     if dev.type == "cuda":
         dev = torch.device("cuda", local if dev.index is None else dev.index)
         torch.cuda.set_device(dev)

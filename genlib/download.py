@@ -11,6 +11,7 @@ so an interrupted or corrupted download never leaves a file that looks finished.
 Offline? The error says which URLs to fetch by hand and exactly where to put the files;
 data/DOWNLOADS.md lists them too.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -30,10 +31,12 @@ from .files import atomic_write_bytes, sha256
 
 def _idx_files(train_images, train_labels, test_images, test_labels):
     """The four IDX files of MNIST and Fashion-MNIST: same names, different SHA-256."""
-    return {"train_images": ("train-images-idx3-ubyte.gz", train_images),
-            "train_labels": ("train-labels-idx1-ubyte.gz", train_labels),
-            "test_images": ("t10k-images-idx3-ubyte.gz", test_images),
-            "test_labels": ("t10k-labels-idx1-ubyte.gz", test_labels)}
+    return {
+        "train_images": ("train-images-idx3-ubyte.gz", train_images),
+        "train_labels": ("train-labels-idx1-ubyte.gz", train_labels),
+        "test_images": ("t10k-images-idx3-ubyte.gz", test_images),
+        "test_labels": ("t10k-labels-idx1-ubyte.gz", test_labels),
+    }
 
 
 # name -> mirrors (tried in order) and files {key: (file name, published SHA-256)}.
@@ -42,36 +45,52 @@ REGISTRY = {
     "binarized_mnist": {
         "mirrors": ["http://www.cs.toronto.edu/~larocheh/public/datasets/binarized_mnist/"],
         "files": {
-            "train": ("binarized_mnist_train.amat",
-                      "ad693b29f94c14277b095f5238ddefbbdaaae0939789dd2f4f0205278cee3e4d"),
-            "val": ("binarized_mnist_valid.amat",
-                    "1de3d397c40fe8eeb33dafd4099a1f665ec01e96d9be234aaeeac8a34930e2e2"),
-            "test": ("binarized_mnist_test.amat",
-                     "e6687bfea3f820c174f33b7865140b2a2dd2930ef786f35d45795fc193b5ab2c"),
+            "train": (
+                "binarized_mnist_train.amat",
+                "ad693b29f94c14277b095f5238ddefbbdaaae0939789dd2f4f0205278cee3e4d",
+            ),
+            "val": (
+                "binarized_mnist_valid.amat",
+                "1de3d397c40fe8eeb33dafd4099a1f665ec01e96d9be234aaeeac8a34930e2e2",
+            ),
+            "test": (
+                "binarized_mnist_test.amat",
+                "e6687bfea3f820c174f33b7865140b2a2dd2930ef786f35d45795fc193b5ab2c",
+            ),
         },
     },
     "mnist": {
-        "mirrors": ["https://ossci-datasets.s3.amazonaws.com/mnist/",
-                    "https://storage.googleapis.com/cvdf-datasets/mnist/"],
+        "mirrors": [
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "https://storage.googleapis.com/cvdf-datasets/mnist/",
+        ],
         "files": _idx_files(
             "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
             "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
             "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+        ),
     },
     "fashion_mnist": {
-        "mirrors": ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-                    "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/"],
+        "mirrors": [
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+            "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
+        ],
         "files": _idx_files(
             "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
             "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
             "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-            "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
+            "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+        ),
     },
     "cifar10": {
         "mirrors": ["https://www.cs.toronto.edu/~kriz/"],
-        "files": {"archive": ("cifar-10-python.tar.gz",
-                              "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce")},
+        "files": {
+            "archive": (
+                "cifar-10-python.tar.gz",
+                "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+            )
+        },
     },
 }
 
@@ -125,8 +144,10 @@ def _set_aside_if_corrupted(path, expected) -> str:
         return ""
     aside = path.with_name(path.name + ".corrupt")
     os.replace(path, aside)
-    return (f"the file {path} was corrupted: its SHA-256 is {actual}, expected {expected}; "
-            f"it has been moved to {aside}.\n")
+    return (
+        f"the file {path} was corrupted: its SHA-256 is {actual}, expected {expected}; "
+        f"it has been moved to {aside}.\n"
+    )
 
 
 def _download(fname, expected, folder, mirrors):
@@ -134,20 +155,29 @@ def _download(fname, expected, folder, mirrors):
     for i, base in enumerate(mirrors):
         url = base.rstrip("/") + "/" + fname
         try:
-            pooch.retrieve(url, known_hash=f"sha256:{expected}", fname=fname, path=folder,
-                           downloader=pooch.HTTPDownloader(progressbar=False, timeout=60))
+            pooch.retrieve(
+                url,
+                known_hash=f"sha256:{expected}",
+                fname=fname,
+                path=folder,
+                downloader=pooch.HTTPDownloader(progressbar=False, timeout=60),
+            )
             return
         except requests.RequestException:
             if i == len(mirrors) - 1:
                 raise
         except ValueError as err:  # pooch: hash mismatch; its temporary file is already deleted
-            raise ValueError(f"{url} sent the wrong file. {err} Nothing was saved as {folder / fname}; "
-                             f"try another mirror (base_url=...) or place the file by hand.") from err
+            raise ValueError(
+                f"{url} sent the wrong file. {err} Nothing was saved as {folder / fname}; "
+                f"try another mirror (base_url=...) or place the file by hand."
+            ) from err
 
 
 def _by_hand(name, entry, folder, mirrors, err):
-    lines = [f"could not download dataset {name!r} ({type(err).__name__}: {err}).",
-             "Are you offline? Download these files by hand (any one mirror each):"]
+    lines = [
+        f"could not download dataset {name!r} ({type(err).__name__}: {err}).",
+        "Are you offline? Download these files by hand (any one mirror each):",
+    ]
     for fname, expected in entry["files"].values():
         if not (folder / fname).exists():
             lines += [f"  {base.rstrip('/')}/{fname}" for base in mirrors]
@@ -202,8 +232,10 @@ def _read_idx(path, magic, ndim):
     got = int.from_bytes(data[:4], "big")
     if got != magic:
         kind = {0x803: "images", 0x801: "labels"}[magic]
-        raise ValueError(f"{path} is not an IDX {kind} file: magic number {got:#010x}, expected {magic:#010x}")
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+        raise ValueError(
+            f"{path} is not an IDX {kind} file: magic number {got:#010x}, expected {magic:#010x}"
+        )
+    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if body.size != np.prod(shape):
         raise ValueError(f"{path} is truncated: header says {shape}, found {body.size} bytes of data")
@@ -240,6 +272,8 @@ def cifar10(split: str = "train", *, base_url: str | None = None):
     missing = [b for b in wanted if b not in found]
     if missing:
         raise ValueError(f"the CIFAR-10 archive has no {', '.join(missing)}; is it cifar-10-python.tar.gz?")
-    images = [np.asarray(found[b][b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32) for b in wanted]  # R, G, B planes
+    images = [
+        np.asarray(found[b][b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32) for b in wanted
+    ]  # R, G, B planes
     labels = [np.asarray(found[b][b"labels"], dtype=np.int64) for b in wanted]
     return np.concatenate(images), np.concatenate(labels)

@@ -101,8 +101,10 @@ def exclusive(path):
         except BlockingIOError:
             holder = os.read(fd, 100).decode(errors="replace").strip() or "unknown"
             os.close(fd)
-            raise LockedError(f"another run (process {holder}) is writing {path}; wait for it to finish, "
-                              f"or choose another output file") from None
+            raise LockedError(
+                f"another run (process {holder}) is writing {path}; wait for it to finish, "
+                f"or choose another output file"
+            ) from None
         try:  # the holder before us may have deleted the file we opened: then lock the new one
             same = os.fstat(fd).st_ino == os.stat(lock).st_ino
         except FileNotFoundError:

@@ -11,13 +11,14 @@ A table over d variables with m values each has m**d cells, so this is for a few
 only: it is the object the whole book tries to avoid writing down for 784 pixels.
 Probabilities are float64; for one variable (a Bernoulli or a categorical) see `categorical_mle`.
 """
+
 from __future__ import annotations
 
 import math
 
 import torch
 
-MAX_CELLS = 2 ** 24
+MAX_CELLS = 2**24
 
 
 def _as_list(names) -> list:
@@ -33,20 +34,25 @@ class Joint:
         t = torch.as_tensor(table, dtype=torch.float64)
         names = _as_list(names)
         if t.dim() != len(names):
-            raise ValueError(f"the table has {t.dim()} axes but {len(names)} names {names}; "
-                             f"give one name per variable")
+            raise ValueError(
+                f"the table has {t.dim()} axes but {len(names)} names {names}; give one name per variable"
+            )
         if len(set(names)) != len(names) or not all(isinstance(n, str) and n for n in names):
             raise ValueError(f"variable names must be distinct non-empty strings; got {names}")
         if t.numel() > MAX_CELLS:
-            raise ValueError(f"a table of {t.numel():,} cells is too big to write down; keep it under "
-                             f"{MAX_CELLS:,} (that is the point of chapters 02-07)")
+            raise ValueError(
+                f"a table of {t.numel():,} cells is too big to write down; keep it under "
+                f"{MAX_CELLS:,} (that is the point of chapters 02-07)"
+            )
         if not torch.isfinite(t).all():
             raise ValueError("the table holds NaN or infinite entries; probabilities are finite numbers")
         if (t < 0).any():
             raise ValueError(f"probabilities cannot be negative; the table has an entry {t.min().item():g}")
         if abs(t.sum().item() - 1) > tol:
-            raise ValueError(f"a joint table must sum to 1; this one sums to {t.sum().item():.6g}. "
-                             f"Divide by its sum, or build it with Joint.from_data")
+            raise ValueError(
+                f"a joint table must sum to 1; this one sums to {t.sum().item():.6g}. "
+                f"Divide by its sum, or build it with Joint.from_data"
+            )
         self.table, self.names = t, tuple(names)
 
     # --- building one -----------------------------------------------------------------
@@ -62,8 +68,9 @@ class Joint:
         if x.dim() == 1:
             x = x.unsqueeze(1)
         if x.dim() != 2 or x.shape[1] != len(names):
-            raise ValueError(f"samples must be (N, {len(names)}): one column per name {names}; "
-                             f"got shape {tuple(x.shape)}")
+            raise ValueError(
+                f"samples must be (N, {len(names)}): one column per name {names}; got shape {tuple(x.shape)}"
+            )
         if x.is_floating_point() and not torch.equal(x, x.round()):
             raise ValueError("samples must hold integer values 0, 1, ..., m - 1")
         x = x.long()
@@ -79,7 +86,7 @@ class Joint:
                 raise ValueError(f"variable {name!r} takes value {x[:, j].max().item()}, but its size is {m}")
         if alpha < 0:
             raise ValueError(f"alpha is a pseudo-count and must be >= 0; got {alpha}")
-        strides = [math.prod(sizes[j + 1:]) for j in range(len(sizes))]
+        strides = [math.prod(sizes[j + 1 :]) for j in range(len(sizes))]
         flat = (x * torch.tensor(strides, dtype=torch.long)).sum(1)
         counts = torch.bincount(flat, minlength=math.prod(sizes)).double() + alpha
         return cls((counts / counts.sum()).view(sizes), names)
@@ -144,8 +151,12 @@ class Joint:
         if set(target) & set(given):
             raise ValueError(f"a variable cannot be both target and given: {set(target) & set(given)}")
         joint = self.marginal(*given, *target).table
-        pg = joint.sum(dim=list(range(len(given), len(given) + len(target))), keepdim=True) if target else joint
-        cond = torch.where(pg > 0, joint / pg.clamp_min(1e-300), 1.0 / math.prod(joint.shape[len(given):]))
+        pg = (
+            joint.sum(dim=list(range(len(given), len(given) + len(target))), keepdim=True)
+            if target
+            else joint
+        )
+        cond = torch.where(pg > 0, joint / pg.clamp_min(1e-300), 1.0 / math.prod(joint.shape[len(given) :]))
         return cond
 
     # --- factorizations ---------------------------------------------------------------------
@@ -160,7 +171,7 @@ class Joint:
         self._check_parents(parents)
         q = torch.ones(self.sizes, dtype=torch.float64)
         for v, pa in parents.items():
-            cond = self.conditional([v], pa)                     # axes (pa..., v)
+            cond = self.conditional([v], pa)  # axes (pa..., v)
             order = list(pa) + [v]
             axes = [self.names.index(n) for n in order]
             shape = [1] * len(self.names)
@@ -185,16 +196,19 @@ class Joint:
 
     def _check_parents(self, parents: dict):
         if sorted(parents) != sorted(self.names):
-            raise ValueError(f"parents must have one entry for each of {', '.join(self.names)}; "
-                             f"got {', '.join(parents)}")
+            raise ValueError(
+                f"parents must have one entry for each of {', '.join(self.names)}; got {', '.join(parents)}"
+            )
         seen = set()
         for v, pa in parents.items():
             self._axes(list(pa) + [v])
             if v in pa:
                 raise ValueError(f"{v!r} cannot be its own parent")
             if not set(pa) <= seen:
-                raise ValueError(f"list the variables so that parents come first: {v!r} depends on "
-                                 f"{sorted(set(pa) - seen)}, which come later")
+                raise ValueError(
+                    f"list the variables so that parents come first: {v!r} depends on "
+                    f"{sorted(set(pa) - seen)}, which come later"
+                )
             seen.add(v)
 
     # --- Bayes' rule and independence --------------------------------------------------------
@@ -211,11 +225,13 @@ class Joint:
         a, b, c = _as_list(a), _as_list(b), _as_list(given)
         if set(a) & set(b) or (set(a) | set(b)) & set(c):
             raise ValueError("the variable groups a, b and given must not overlap")
-        pab = self.conditional(a + b, c)                                       # (c..., a..., b...)
-        pa = self.conditional(a, c).reshape(*pab.shape[:len(c) + len(a)], *[1] * len(b))
-        pb = self.conditional(b, c).reshape(*pab.shape[:len(c)], *[1] * len(a), *pab.shape[len(c) + len(a):])
+        pab = self.conditional(a + b, c)  # (c..., a..., b...)
+        pa = self.conditional(a, c).reshape(*pab.shape[: len(c) + len(a)], *[1] * len(b))
+        pb = self.conditional(b, c).reshape(
+            *pab.shape[: len(c)], *[1] * len(a), *pab.shape[len(c) + len(a) :]
+        )
         seen = (self.marginal(*c).table > 0) if c else torch.tensor(True)
-        gap = (pab - pa * pb).abs().reshape(*pab.shape[:len(c)], -1).amax(-1)
+        gap = (pab - pa * pb).abs().reshape(*pab.shape[: len(c)], -1).amax(-1)
         return gap[seen].max().item() if c else gap.item()
 
     def independent(self, a, b, given=(), tol: float = 1e-9) -> bool:
@@ -227,8 +243,10 @@ class Joint:
         a, b, c = _as_list(a), _as_list(b), _as_list(given)
         j = self.marginal(*c, *a, *b).table
         pab = self.conditional(a + b, c)
-        pa = self.conditional(a, c).reshape(*pab.shape[:len(c) + len(a)], *[1] * len(b))
-        pb = self.conditional(b, c).reshape(*pab.shape[:len(c)], *[1] * len(a), *pab.shape[len(c) + len(a):])
+        pa = self.conditional(a, c).reshape(*pab.shape[: len(c) + len(a)], *[1] * len(b))
+        pb = self.conditional(b, c).reshape(
+            *pab.shape[: len(c)], *[1] * len(a), *pab.shape[len(c) + len(a) :]
+        )
         mask = j > 0
         return (j[mask] * (pab[mask] / (pa * pb).expand_as(pab)[mask]).log()).sum().item()
 
@@ -240,8 +258,10 @@ class Joint:
     def kl(self, other: "Joint") -> float:
         """KL(self || other) in nats: the extra cost of coding data from self with other."""
         if other.names != self.names or other.sizes != self.sizes:
-            raise ValueError(f"both tables must have the same variables and sizes; got "
-                             f"{self.names}{self.sizes} and {other.names}{other.sizes}")
+            raise ValueError(
+                f"both tables must have the same variables and sizes; got "
+                f"{self.names}{self.sizes} and {other.names}{other.sizes}"
+            )
         p, q = self.table, other.table
         if ((p > 0) & (q == 0)).any():
             return math.inf
@@ -258,13 +278,17 @@ class Joint:
         return torch.stack(out[::-1], 1)
 
     def __repr__(self):
-        head = f"Joint({', '.join(f'{n}:{m}' for n, m in zip(self.names, self.sizes))}; " \
-               f"{self.num_parameters:,} free parameters)"
+        head = (
+            f"Joint({', '.join(f'{n}:{m}' for n, m in zip(self.names, self.sizes))}; "
+            f"{self.num_parameters:,} free parameters)"
+        )
         if self.table.numel() > 32:
             return head
         rows = [" ".join(f"{n:>4}" for n in self.names) + " |      p"]
         for cell in torch.cartesian_prod(*[torch.arange(m) for m in self.sizes]).view(-1, len(self.sizes)):
-            rows.append(" ".join(f"{v:>4}" for v in cell.tolist()) + f" | {self.table[tuple(cell)].item():.4f}")
+            rows.append(
+                " ".join(f"{v:>4}" for v in cell.tolist()) + f" | {self.table[tuple(cell)].item():.4f}"
+            )
         return head + "\n" + "\n".join(rows)
 
 
@@ -275,7 +299,9 @@ def categorical_mle(samples, m: int) -> torch.Tensor:
     if len(x) == 0:
         raise ValueError("no samples: the maximum-likelihood estimate needs at least one observation")
     if x.min() < 0 or x.max() >= m:
-        raise ValueError(f"samples must be values 0..{m - 1}; got values in [{x.min().item()}, {x.max().item()}]")
+        raise ValueError(
+            f"samples must be values 0..{m - 1}; got values in [{x.min().item()}, {x.max().item()}]"
+        )
     return torch.bincount(x, minlength=m).double() / len(x)
 
 
@@ -284,7 +310,9 @@ def log_likelihood(probs, samples) -> float:
     probs = torch.as_tensor(probs, dtype=torch.float64)
     x = torch.as_tensor(samples).long().flatten()
     if probs.dim() != 1 or (probs < 0).any() or abs(probs.sum().item() - 1) > 1e-6:
-        raise ValueError(f"probs must be a vector of non-negative numbers that sum to 1; got {probs.tolist()}")
+        raise ValueError(
+            f"probs must be a vector of non-negative numbers that sum to 1; got {probs.tolist()}"
+        )
     if len(x) and (x.min() < 0 or x.max() >= len(probs)):
         raise ValueError(f"samples must be values 0..{len(probs) - 1}")
     return torch.bincount(x, minlength=len(probs)).double().mul(probs.log()).nan_to_num(0.0).sum().item()
@@ -298,8 +326,9 @@ def fit_by_gradient(samples, m: int, steps: int = 100) -> torch.Tensor:
     x = torch.as_tensor(samples).long().flatten()
     counts = torch.bincount(x, minlength=m).double()
     logits = torch.zeros(m, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([logits], max_iter=steps, tolerance_grad=1e-12, tolerance_change=1e-15,
-                            line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS(
+        [logits], max_iter=steps, tolerance_grad=1e-12, tolerance_change=1e-15, line_search_fn="strong_wolfe"
+    )
 
     def nll():
         opt.zero_grad()

@@ -7,6 +7,7 @@ pixel is generated; drawn as an image it is the ordering's heat map.
     o = orderings.get("snake", 28, 28)
     model = FVSBN((1, 28, 28), ordering=o)
 """
+
 from __future__ import annotations
 
 import math
@@ -24,16 +25,21 @@ def check_ordering(ordering, num_pixels: int) -> torch.Tensor:
     except Exception:
         raise ValueError(f"ordering must be a permutation of 0..{num_pixels - 1}; got {ordering!r}") from None
     if o.is_floating_point() or o.dim() != 1:
-        raise ValueError(f"ordering must be a 1-D sequence of integer pixel indices; got shape "
-                         f"{tuple(o.shape)}, dtype {o.dtype}")
+        raise ValueError(
+            f"ordering must be a 1-D sequence of integer pixel indices; got shape "
+            f"{tuple(o.shape)}, dtype {o.dtype}"
+        )
     o = o.long()
     if o.numel() != num_pixels:
-        raise ValueError(f"ordering must list every one of the {num_pixels} pixels once; got "
-                         f"{o.numel()} entries")
+        raise ValueError(
+            f"ordering must list every one of the {num_pixels} pixels once; got {o.numel()} entries"
+        )
     if not torch.equal(torch.sort(o).values, torch.arange(num_pixels, device=o.device)):
         missing = sorted(set(range(num_pixels)) - set(o.tolist()))[:5]
-        raise ValueError(f"ordering is not a permutation of 0..{num_pixels - 1}: pixels {missing} "
-                         f"are missing (and others repeat or are out of range)")
+        raise ValueError(
+            f"ordering is not a permutation of 0..{num_pixels - 1}: pixels {missing} "
+            f"are missing (and others repeat or are out of range)"
+        )
     return o
 
 
@@ -80,8 +86,14 @@ def random(H, W, seed=0):
     return torch.randperm(H * W, generator=torch.Generator().manual_seed(int(seed)))
 
 
-NAMED = {"raster": raster, "column": column, "snake": snake, "diagonal": diagonal,
-         "spiral": spiral, "random": random}
+NAMED = {
+    "raster": raster,
+    "column": column,
+    "snake": snake,
+    "diagonal": diagonal,
+    "spiral": spiral,
+    "random": random,
+}
 
 
 def _check_size(H, W):
@@ -100,8 +112,9 @@ def get(name, H, W, seed=0) -> torch.Tensor:
     if isinstance(name, str):
         key = name.lower()
         if key not in NAMED:
-            raise ValueError(f"unknown ordering {name!r}; known: {', '.join(NAMED)}, or a permutation "
-                             f"of 0..{H * W - 1}")
+            raise ValueError(
+                f"unknown ordering {name!r}; known: {', '.join(NAMED)}, or a permutation of 0..{H * W - 1}"
+            )
         o = NAMED[key](H, W, seed) if key == "random" else NAMED[key](H, W)
         return check_ordering(o, H * W)
     return check_ordering(name, H * W)
@@ -130,5 +143,5 @@ def neighbours_before(ordering, H, W) -> torch.Tensor:
     for dr in (-1, 0, 1):
         for dc in (-1, 0, 1):
             if dr or dc:
-                count += (pad[1 + dr:H + 1 + dr, 1 + dc:W + 1 + dc] < r).long()
+                count += (pad[1 + dr : H + 1 + dr, 1 + dc : W + 1 + dc] < r).long()
     return count

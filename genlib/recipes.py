@@ -1,14 +1,19 @@
 """Training recipes and the reference checkpoints trained from them (chapters 04-08).
 
 A lesson must not depend on how long a model happened to train or how busy the machine was. So every headline
-model has a *recipe*: the settings that train it well on the papers' benchmark (binarized MNIST of Larochelle &
-Murray, 2011), with a fixed seed. `reproduce` trains a model from its recipe and writes a *reference checkpoint*
-to checkpoints/: the weights, plus a JSON record of the recipe, the training curve, the wall time, the machine and
+model has a *recipe*: the settings that train it well on the papers' benchmark (binarized MNIST of Larochelle
+&
+Murray, 2011), with a fixed seed. `reproduce` trains a model from its recipe and writes a *reference
+checkpoint*
+to checkpoints/: the weights, plus a JSON record of the recipe, the training curve, the wall time, the
+machine and
 the test NLL. Chapters load those checkpoints by name:
 
-    model = genlib.recipes.reference("fvsbn")      # verified by SHA-256, in eval mode
+    model = genlib.recipes.reference("fvsbn")      # verified by SHA-256, in eval
+    mode
     genlib.recipes.RECIPES["fvsbn"]                # what trained it
-    python -m genlib reproduce fvsbn                # train it again (genlib.cli.reproduce; make checkpoints: all)
+    python -m genlib reproduce fvsbn                # train it again (genlib.cli.reproduce; make checkpoints:
+    all)
 
 A run that is stopped continues from checkpoints/NAME.pt.state with `--resume` and gives the same weights.
 """
@@ -46,7 +51,9 @@ class Recipe:
 
 
 LM2011 = "Larochelle & Murray (2011), The Neural Autoregressive Distribution Estimator, AISTATS"
-GERMAIN2015 = "Germain, Gregor, Murray & Larochelle (2015), MADE: Masked Autoencoder for Distribution Estimation, ICML"
+GERMAIN2015 = (
+    "Germain, Gregor, Murray & Larochelle (2015), MADE: Masked Autoencoder for Distribution Estimation, ICML"
+)
 VDO2016 = "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML"
 
 RECIPES: dict[str, Recipe] = {
@@ -98,8 +105,10 @@ def record(name: str, folder=None) -> dict:
     """The JSON record written next to a reference checkpoint (recipe, curve, wall time, machine, NLLs)."""
     _, rec = paths(name, folder)
     if not rec.is_file():
-        raise ValueError(f"no reference checkpoint for {name!r} in {rec.parent}; "
-                         f"train it with `python -m genlib reproduce {name}`")
+        raise ValueError(
+            f"no reference checkpoint for {name!r} in {rec.parent}; "
+            f"train it with `python -m genlib reproduce {name}`"
+        )
     return json.loads(rec.read_text())
 
 
@@ -109,15 +118,17 @@ def reference(name: str, folder=None, device=None):
     rec = record(name, folder)
     digest = sha256(weights) if weights.is_file() else "missing"
     if digest != rec["sha256"]:
-        raise ValueError(f"{weights} does not match its record ({digest[:12]}... instead of "
-                         f"{rec['sha256'][:12]}...); restore it with `git checkout {weights.name}` or retrain "
-                         f"with `python -m genlib reproduce {name}`")
+        raise ValueError(
+            f"{weights} does not match its record ({digest[:12]}... instead of "
+            f"{rec['sha256'][:12]}...); restore it with `git checkout {weights.name}` or retrain "
+            f"with `python -m genlib reproduce {name}`"
+        )
     model = checkpoint.load(weights).eval()
     return model.to(device) if device is not None else model
 
 
 def machine(dev: torch.device) -> str:
-    """A line naming the machine a run used (for the record; wall times are only comparable on one machine)."""
+    """A line naming the machine a run used (for the record: wall times compare only on one machine)."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -144,8 +155,13 @@ def write_record(name: str, model, hist, dev, folder=None) -> dict:
         f"test_nll_first_{SLICE}": train.evaluate(model, x_test[:SLICE]),
         "val_nll_nats": round(hist.best_val_nll, 4),
         "params": sum(p.numel() for p in model.parameters()),
-        "history": {"train_nll": hist.train_nll, "val_nll": hist.val_nll, "best_epoch": hist.best_epoch,
-                    "epochs_run": hist.epochs_run, "stopped": hist.stopped},
+        "history": {
+            "train_nll": hist.train_nll,
+            "val_nll": hist.val_nll,
+            "best_epoch": hist.best_epoch,
+            "epochs_run": hist.epochs_run,
+            "stopped": hist.stopped,
+        },
         "seconds": round(hist.seconds, 1),
         "machine": machine(torch.device(dev)),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,

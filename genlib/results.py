@@ -9,6 +9,7 @@ Records are written to results/NN.json in the repository, only in full mode (qui
 budgets would give meaningless numbers), atomically. The JSON files are committed, so a
 chapter can show the full table even when the earlier chapters were not re-run.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,18 @@ RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
 PUBLISHED = {
     "FVSBN": (97.45, "Larochelle & Murray (2011), The Neural Autoregressive Distribution Estimator, AISTATS"),
     "NADE": (88.86, "Larochelle & Murray (2011), The Neural Autoregressive Distribution Estimator, AISTATS"),
-    "PixelCNN": (81.30, "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML"),
-    "Row LSTM": (80.54, "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML"),
-    "Diagonal BiLSTM": (79.20, "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML"),
+    "PixelCNN": (
+        81.30,
+        "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML",
+    ),
+    "Row LSTM": (
+        80.54,
+        "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML",
+    ),
+    "Diagonal BiLSTM": (
+        79.20,
+        "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML",
+    ),
 }
 
 
@@ -58,5 +68,7 @@ def markdown(rows: list[dict] | None = None) -> str:
     lines = ["| chapter | model | test NLL (nats) | published, full binarized MNIST |", "|---|---|---|---|"]
     for r in rows:
         pub = next((v[0] for k, v in PUBLISHED.items() if r["model"].startswith(k) and v[0]), None)
-        lines.append(f"| {r['chapter']} | {r['model']} | {r['nll_nats']:.2f} | {'' if pub is None else f'{pub:.2f}'} |")
+        lines.append(
+            f"| {r['chapter']} | {r['model']} | {r['nll_nats']:.2f} | {'' if pub is None else f'{pub:.2f}'} |"
+        )
     return "\n".join(lines)

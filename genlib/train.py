@@ -9,6 +9,7 @@ validation and early stopping (keep the best epoch), a time budget checked after
 after every epoch so that `resume=True` continues a killed run to exactly the weights of an unbroken one,
 and DistributedDataParallel (`ddp=`, see genlib.distributed). bf16 autocast on CUDA.
 """
+
 from __future__ import annotations
 
 import copy
@@ -34,6 +35,7 @@ SCHEDULES = ("constant", "cosine")
 @dataclass
 class History:
     """What happened during fit: NLL in nats per image, per epoch."""
+
     train_nll: list = field(default_factory=list)
     val_nll: list = field(default_factory=list)
     best_epoch: int = -1
@@ -41,8 +43,8 @@ class History:
     epochs_run: int = 0
     seconds: float = 0.0
     stopped: str = ""
-    steps: int = 0      # optimizer steps taken (the position in the learning-rate schedule)
-    clipped: int = 0    # of which the gradient norm was clipped
+    steps: int = 0  # optimizer steps taken (the position in the learning-rate schedule)
+    clipped: int = 0  # of which the gradient norm was clipped
 
 
 @dataclass
@@ -53,8 +55,9 @@ class EpochStats:
     clipped: int = 0
 
 
-def train_epoch(model, x, opt, batch_size, *, order, clip=None, lr_at=None, first_step=0, loss=None,
-                after_batch=None) -> EpochStats:
+def train_epoch(
+    model, x, opt, batch_size, *, order, clip=None, lr_at=None, first_step=0, loss=None, after_batch=None
+) -> EpochStats:
     """One pass over the images x[order] in batches: the loop every chapter trains with.
 
     order: indices of x, shuffled afresh every epoch;  clip: max gradient norm (None: no clipping);
@@ -67,7 +70,7 @@ def train_epoch(model, x, opt, batch_size, *, order, clip=None, lr_at=None, firs
     for step, idx in enumerate(order.split(batch_size), start=first_step):
         xb = x[idx].to(dev)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=(dev.type == "cuda")):
-            nll = loss(xb)                                   # mean NLL of the batch, nats per image
+            nll = loss(xb)  # mean NLL of the batch, nats per image
         if not torch.isfinite(nll):
             raise FloatingPointError(f"the loss became {nll.item()} at step {step}; lower the learning rate")
         opt.zero_grad(set_to_none=True)
@@ -87,10 +90,26 @@ def train_epoch(model, x, opt, batch_size, *, order, clip=None, lr_at=None, firs
     return stats
 
 
-def fit(model, train, val=None, *, epochs: int | None = 20, minutes: float | None = None,
-        batch_size: int = 128, lr: float = 1e-3, schedule: str = "constant", weight_decay: float = 0.0,
-        clip: float | None = 1.0, patience: int = 5, seed: int = 0, device=None, checkpoint=None,
-        resume: bool = False, progress: bool = True, ddp=None) -> History:
+def fit(
+    model,
+    train,
+    val=None,
+    *,
+    epochs: int | None = 20,
+    minutes: float | None = None,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    schedule: str = "constant",
+    weight_decay: float = 0.0,
+    clip: float | None = 1.0,
+    patience: int = 5,
+    seed: int = 0,
+    device=None,
+    checkpoint=None,
+    resume: bool = False,
+    progress: bool = True,
+    ddp=None,
+) -> History:
     """Train `model` on the images `train` (N, C, H, W) by minimizing the NLL with Adam; keep the best epoch.
 
     val:       images for the validation NLL after every epoch: early stopping after `patience` epochs
@@ -119,8 +138,14 @@ def fit(model, train, val=None, *, epochs: int | None = 20, minutes: float | Non
     model.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     rank, world = (ddp.rank, ddp.world) if ddp is not None else (0, 1)
-    run = {"seed": seed, "batch_size": batch_size, "lr": lr, "schedule": schedule, "world": world,
-           "data": _fingerprint(train, val)}
+    run = {
+        "seed": seed,
+        "batch_size": batch_size,
+        "lr": lr,
+        "schedule": schedule,
+        "world": world,
+        "data": _fingerprint(train, val),
+    }
     if schedule == "cosine":
         run["epochs"] = epochs
     hist, best = History(), None
@@ -136,18 +161,38 @@ def fit(model, train, val=None, *, epochs: int | None = 20, minutes: float | Non
     epoch = hist.epochs_run
     while not hist.stopped and (epochs is None or epoch < epochs):
         model.train()
-        stats = train_epoch(model, x, opt, batch_size, order=epoch_order(len(x), seed, epoch, rank, world),
-                            clip=clip, lr_at=lr_at, first_step=hist.steps, loss=loss,
-                            after_batch=lambda: bar.tick(clock) or clock.out_of_time())
+        stats = train_epoch(
+            model,
+            x,
+            opt,
+            batch_size,
+            order=epoch_order(len(x), seed, epoch, rank, world),
+            clip=clip,
+            lr_at=lr_at,
+            first_step=hist.steps,
+            loss=loss,
+            after_batch=lambda: bar.tick(clock) or clock.out_of_time(),
+        )
         best = _end_epoch(model, val, hist, best, stats, world)
         hist.seconds = clock.elapsed()
-        partial = f" after {stats.steps} of {steps_per_epoch} batches of epoch {epoch + 1}" \
-            if stats.steps < steps_per_epoch else ""
+        partial = (
+            f" after {stats.steps} of {steps_per_epoch} batches of epoch {epoch + 1}"
+            if stats.steps < steps_per_epoch
+            else ""
+        )
         hist.stopped = _why_stop(hist, val, patience, clock, epochs, partial)
         if checkpoint is not None and rank == 0:
-            ckpt.save_payload({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                               "history": asdict(hist), "best_state": best, "rng": torch.get_rng_state(),
-                               "run": run}, checkpoint)
+            ckpt.save_payload(
+                {
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "history": asdict(hist),
+                    "best_state": best,
+                    "rng": torch.get_rng_state(),
+                    "run": run,
+                },
+                checkpoint,
+            )
         bar.epoch_done(hist)
         epoch += 1
     bar.close()
@@ -167,7 +212,7 @@ def epoch_order(n: int, seed: int, epoch: int, rank: int = 0, world: int = 1) ->
     """The shuffled indices one rank visits in one epoch: a permutation fixed by (seed, epoch), cut to a
     multiple of world, every world-th index from `rank` (so every rank gets a shard of the same size)."""
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
-    return perm[:n - n % world][rank::world]
+    return perm[: n - n % world][rank::world]
 
 
 def _end_epoch(model, val, hist, best, stats, world):
@@ -222,8 +267,13 @@ class Progress:
         total = round(60 * minutes) if self.by_time else epochs
         fmt = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} s, {remaining} left{postfix}"
         initial = min(round(hist.seconds), total) if self.by_time else hist.epochs_run
-        self.bar = tqdm(total=total, initial=initial, desc=name, disable=not enabled,
-                        bar_format=fmt if self.by_time else None)
+        self.bar = tqdm(
+            total=total,
+            initial=initial,
+            desc=name,
+            disable=not enabled,
+            bar_format=fmt if self.by_time else None,
+        )
         self.minutes = minutes
 
     def tick(self, clock):
@@ -231,8 +281,11 @@ class Progress:
             self.bar.update(min(round(clock.elapsed()), self.bar.total) - self.bar.n)
 
     def epoch_done(self, hist):
-        left = {} if self.minutes is None else \
-            {"left": f"{max(0, 60 * self.minutes - hist.seconds) / 60:.1f} min"}
+        left = (
+            {}
+            if self.minutes is None
+            else {"left": f"{max(0, 60 * self.minutes - hist.seconds) / 60:.1f} min"}
+        )
         val = {"val": f"{hist.val_nll[-1]:.2f}"} if hist.val_nll else {}
         self.bar.set_postfix(epoch=hist.epochs_run, train=f"{hist.train_nll[-1]:.2f}", **val, **left)
         if not self.by_time:
@@ -244,6 +297,7 @@ class Progress:
 
 def check_args(epochs, minutes, batch_size, lr, schedule, clip, patience, seed):
     """fit's settings, each checked with a message that names it (fit calls this before anything else)."""
+
     def number(x):
         return isinstance(x, (int, float)) and not isinstance(x, bool)
 
@@ -260,8 +314,9 @@ def check_args(epochs, minutes, batch_size, lr, schedule, clip, patience, seed):
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}; got {schedule!r}")
     if schedule == "cosine" and epochs is None:
-        raise ValueError("the cosine schedule decays over `epochs`: give epochs (minutes alone is not "
-                         "enough)")
+        raise ValueError(
+            "the cosine schedule decays over `epochs`: give epochs (minutes alone is not enough)"
+        )
     if clip is not None and not (number(clip) and math.isfinite(clip) and clip >= 0):
         raise ValueError(f"clip must be None (no clipping) or a gradient norm > 0; got {clip!r}")
     if not (isinstance(patience, int) and patience >= 1) or not (isinstance(seed, int) and seed >= 0):
@@ -273,7 +328,7 @@ def _check_data(model, x, what):
         shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
         raise ValueError(f"the {what} data must be a non-empty batch of images (N, C, H, W); got {shape}")
     for i in range(0, len(x), 4096):  # every image, in blocks: pixel kind, range, shape
-        model.check_data(x[i:i + 4096])
+        model.check_data(x[i : i + 4096])
 
 
 def _restore(path, model, opt, run):
@@ -284,14 +339,18 @@ def _restore(path, model, opt, run):
         opt.load_state_dict(state["optimizer"])
         hist = History(**state["history"])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
-        raise ValueError(f"{path} is not a training state of this {type(model).__name__} "
-                         f"({type(e).__name__}: {str(e)[:200]}); delete it or train without resume") from None
+        raise ValueError(
+            f"{path} is not a training state of this {type(model).__name__} "
+            f"({type(e).__name__}: {str(e)[:200]}); delete it or train without resume"
+        ) from None
     stored = state.get("run", {})  # absent in states written before genlib 0.2: nothing to compare
     for key, now in run.items():
         if key in stored and stored[key] != now:
             was, now = (stored[key][:12] + "...", now[:12] + "...") if key == "data" else (stored[key], now)
-            raise ValueError(f"{path} was trained with {key} {was}; this run asks for {now}. Resume with the "
-                             f"same {key}, or start a new run without resume (another output file)")
+            raise ValueError(
+                f"{path} was trained with {key} {was}; this run asks for {now}. Resume with the "
+                f"same {key}, or start a new run without resume (another output file)"
+            )
     torch.set_rng_state(state["rng"])
     return hist, state["best_state"]
 
@@ -311,7 +370,7 @@ def evaluate(model, x, batch_size: int = 500, selection: bool = False) -> float:
     total = 0.0
     with torch.no_grad():
         for i in range(0, len(x), batch_size):
-            xb = x[i:i + batch_size].to(dev)
+            xb = x[i : i + batch_size].to(dev)
             nll = model.selection_nll(xb) if selection else -model.log_prob(xb)
             total += nll.double().sum().item()
     model.train(was_training)
@@ -341,9 +400,18 @@ def cache_key(model, train, val, fit_kwargs) -> str:
     the data, the fit arguments and the quick/full mode."""
     src = inspect.getsource(type(model))
     kw = {k: v for k, v in fit_kwargs.items() if k not in ("progress", "device", "checkpoint", "resume")}
-    desc = json.dumps({"model": type(model).__name__, "config": model.config, "fit": kw,
-                       "quick": quick_mode(), "src": hashlib.sha256(src.encode()).hexdigest(),
-                       "data": _fingerprint(train, val)}, sort_keys=True, default=str)
+    desc = json.dumps(
+        {
+            "model": type(model).__name__,
+            "config": model.config,
+            "fit": kw,
+            "quick": quick_mode(),
+            "src": hashlib.sha256(src.encode()).hexdigest(),
+            "data": _fingerprint(train, val),
+        },
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(desc.encode()).hexdigest()[:16]
 
 
@@ -363,8 +431,10 @@ def fit_or_load(model, train, val=None, *, name: str | None = None, verbose: boo
             model.load_state_dict(payload["state_dict"])
             hist = History(**payload["extra"]["history"])
             if verbose:
-                print(f"loaded {type(model).__name__} from the cache ({hist.epochs_run} epochs, "
-                      f"best val NLL {hist.best_val_nll:.2f} nats)")
+                print(
+                    f"loaded {type(model).__name__} from the cache ({hist.epochs_run} epochs, "
+                    f"best val NLL {hist.best_val_nll:.2f} nats)"
+                )
             return model.to(dev).eval(), hist
         except (ValueError, KeyError, TypeError) as e:
             if verbose:

@@ -1,4 +1,5 @@
 """Plots every chapter uses: image grids, ordering maps, training curves."""
+
 from __future__ import annotations
 
 import io
@@ -20,8 +21,10 @@ def make_grid(x, nrow: int | None = None, pad: int = 1, levels: float | None = N
     if x.dim() == 3:
         x = x.unsqueeze(1)
     if x.dim() != 4 or len(x) == 0:
-        raise ValueError(f"make_grid expects a non-empty batch of images (N, C, H, W) or (N, H, W); "
-                         f"got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"make_grid expects a non-empty batch of images (N, C, H, W) or (N, H, W); "
+            f"got shape {tuple(x.shape)}"
+        )
     if pad < 0 or (nrow is not None and nrow < 1):
         raise ValueError(f"pad must be >= 0 and nrow >= 1; got pad={pad}, nrow={nrow}")
     if levels is None:
@@ -33,7 +36,11 @@ def make_grid(x, nrow: int | None = None, pad: int = 1, levels: float | None = N
     grid = torch.full((c, ncol * (h + pad) + pad, nrow * (w + pad) + pad), 0.5)
     for k in range(n):
         r, col = divmod(k, nrow)
-        grid[:, pad + r * (h + pad): pad + r * (h + pad) + h, pad + col * (w + pad): pad + col * (w + pad) + w] = x[k]
+        grid[
+            :,
+            pad + r * (h + pad) : pad + r * (h + pad) + h,
+            pad + col * (w + pad) : pad + col * (w + pad) + w,
+        ] = x[k]
     grid = grid.permute(1, 2, 0).numpy()
     return grid[..., 0] if c == 1 else grid
 
@@ -53,8 +60,10 @@ def check_image_path(path) -> str:
     """The image format of `path` from its extension (.png, .jpg, .jpeg, .pdf, .svg), or a ValueError."""
     ext = Path(path).suffix.lower()
     if ext not in IMAGE_FORMATS:
-        raise ValueError(f"cannot write images to {path}: unknown extension {ext or '(none)'!r}; "
-                         f"use one of {', '.join(IMAGE_FORMATS)}")
+        raise ValueError(
+            f"cannot write images to {path}: unknown extension {ext or '(none)'!r}; "
+            f"use one of {', '.join(IMAGE_FORMATS)}"
+        )
     if Path(path).is_dir():
         raise ValueError(f"{path} is a folder; give a file name such as {Path(path) / 'grid.png'}")
     return IMAGE_FORMATS[ext]

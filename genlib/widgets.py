@@ -7,6 +7,7 @@ without any interaction, and runs headless (tests, nbval) through the same code:
     box = widgets.ordering_explorer(model_for)   # model_for(name, seed) -> (model, test NLL)
     box                                           # dropdown "ordering" + seed, then the figure
 """
+
 from __future__ import annotations
 
 import io
@@ -26,8 +27,9 @@ def figure_png(fig) -> bytes:
     return buf.getvalue()
 
 
-def ordering_figure(model, name: str = "", nll: float | None = None, n_samples: int = 8,
-                    frames: int = 8, seed: int = 0):
+def ordering_figure(
+    model, name: str = "", nll: float | None = None, n_samples: int = 8, frames: int = 8, seed: int = 0
+):
     """One row about an autoregressive model's ordering: heat map, one sample appearing
     pixel by pixel in that order, and n_samples samples; the title gives the test NLL."""
     _, H, Wd = model.shape
@@ -37,8 +39,14 @@ def ordering_figure(model, name: str = "", nll: float | None = None, n_samples: 
     fig = plt.figure(figsize=(1.25 * (frames + 4), 3.2))
     grid = fig.add_gridspec(2, frames + 4, height_ratios=[1, 1])
     viz.show_ordering(model.ordering.cpu(), H, Wd, ax=fig.add_subplot(grid[:, :2]), title="generation step")
-    viz.show_generation(x[0], model.ordering.cpu(), H, Wd, frames,
-                        axes=[fig.add_subplot(grid[0, 2 + k]) for k in range(frames)])
+    viz.show_generation(
+        x[0],
+        model.ordering.cpu(),
+        H,
+        Wd,
+        frames,
+        axes=[fig.add_subplot(grid[0, 2 + k]) for k in range(frames)],
+    )
     viz.show_grid(x, "samples", nrow=n_samples, ax=fig.add_subplot(grid[1, 2:]))
     nll_text = "" if nll is None else f": test NLL {nll:.2f} nats"
     fig.suptitle(f"{type(model).__name__}, {name or 'custom'} ordering{nll_text}")
@@ -54,8 +62,7 @@ def ordering_explorer(model_for, names=tuple(orderings.NAMED), seed: int = 0):
     """
     names = list(names)
     dropdown = W.Dropdown(options=names, value=names[0], description="ordering")
-    seed_box = W.IntSlider(value=seed, min=0, max=20, description="seed",
-                           disabled=names[0] != "random")
+    seed_box = W.IntSlider(value=seed, min=0, max=20, description="seed", disabled=names[0] != "random")
     dropdown.observe(lambda change: setattr(seed_box, "disabled", change["new"] != "random"), "value")
     box = W.VBox([W.HBox([dropdown, seed_box])])
 

@@ -1,4 +1,5 @@
 """benchmarks/run.py (`make bench`): a quick smoke run writes the JSON and the table the README shows."""
+
 import importlib.util
 import inspect
 import json
@@ -13,16 +14,43 @@ spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" /
 bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench)
 
-ROW_KEYS = {"model": str, "class": str, "data": str, "device": str, "kwargs": dict, "params": int,
-            "train_images_per_s": float, "sample_64_s": float, "sample_estimated": bool,
-            "peak_memory_mib": float, "test_nll_nats": float, "bits_per_dim": float, "epochs": float}
+ROW_KEYS = {
+    "model": str,
+    "class": str,
+    "data": str,
+    "device": str,
+    "kwargs": dict,
+    "params": int,
+    "train_images_per_s": float,
+    "sample_64_s": float,
+    "sample_estimated": bool,
+    "peak_memory_mib": float,
+    "test_nll_nats": float,
+    "bits_per_dim": float,
+    "epochs": float,
+}
 
 
 def test_quick_run_writes_results_json_and_markdown(tmp_path):
     readme_before = (ROOT / "README.md").read_text()
-    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--models", "independent",
-                        "--seconds", "0.5", "--devices", "cpu", "--out", str(tmp_path)],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run.py"),
+            "--quick",
+            "--models",
+            "independent",
+            "--seconds",
+            "0.5",
+            "--devices",
+            "cpu",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text())
     assert {"cpu", "cores", "torch", "gpu", "date"} <= results["machine"].keys()
@@ -33,7 +61,10 @@ def test_quick_run_writes_results_json_and_markdown(tmp_path):
         assert isinstance(row[key], kind) or (kind is float and isinstance(row[key], int)), (key, row[key])
     assert row["params"] == 784  # one logit per pixel
     assert row["train_images_per_s"] > 0 and row["sample_64_s"] >= 0 and row["peak_memory_mib"] >= 0
-    assert 0 < row["test_nll_nats"] < 784 * 0.7 and abs(row["bits_per_dim"] - row["test_nll_nats"] / (784 * 0.693147)) < 1e-3
+    assert (
+        0 < row["test_nll_nats"] < 784 * 0.7
+        and abs(row["bits_per_dim"] - row["test_nll_nats"] / (784 * 0.693147)) < 1e-3
+    )
     table = (tmp_path / "results.md").read_text()
     assert "| IndependentBernoulli | mnist5k | cpu | 784 |" in table and results["machine"]["torch"] in table
     assert (ROOT / "README.md").read_text() == readme_before, "a quick run must not touch README.md"
@@ -42,8 +73,11 @@ def test_quick_run_writes_results_json_and_markdown(tmp_path):
 def test_every_registered_model_is_benchmarked():
     cfgs = bench.configs()
     for name, cls in models.REGISTRY.items():
-        assert {"model": name, "kwargs": {}, "data": {"binary": "mnist5k", "8bit": "mnist5k_grey",
-                                                      "real": "digits8"}[cls.pixel_kind]} in cfgs
+        assert {
+            "model": name,
+            "kwargs": {},
+            "data": {"binary": "mnist5k", "8bit": "mnist5k_grey", "real": "digits8"}[cls.pixel_kind],
+        } in cfgs
         if "levels" in inspect.signature(cls.__init__).parameters:
             assert {"model": name, "kwargs": {"levels": 256}, "data": "mnist5k_grey"} in cfgs
 

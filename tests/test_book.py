@@ -1,4 +1,5 @@
 """`make book`: every chapter becomes a page of the static site, with its title, figures and equations."""
+
 import html
 import importlib.util
 import json
@@ -14,9 +15,10 @@ spec = importlib.util.spec_from_file_location("book_build", ROOT / "book" / "bui
 book = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(book)
 
-pytestmark = pytest.mark.skipif(shutil.which("jupyter-book") is None
-                                and not (Path(sys.executable).parent / "jupyter-book").exists(),
-                                reason="book test not run: jupyter-book<2 is not installed (pip install -e '.[dev]')")
+pytestmark = pytest.mark.skipif(
+    shutil.which("jupyter-book") is None and not (Path(sys.executable).parent / "jupyter-book").exists(),
+    reason="book test not run: jupyter-book<2 is not installed (pip install -e '.[dev]')",
+)
 
 
 def title(nb: Path) -> str:
@@ -38,7 +40,8 @@ def monkeypatch_module():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, monkeypatch_module):
-    """The book, built once for this module; any attempt to fetch something goes to a closed port and fails."""
+    """The book, built once for this module; any attempt to fetch something goes to a closed port and
+    fails."""
     for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
         monkeypatch_module.setenv(var, "http://127.0.0.1:9")
     return book.build(tmp_path_factory.mktemp("book"), quiet=True)
@@ -62,8 +65,9 @@ def test_every_chapter_page_has_title_figure_and_equations(site, nb):
     assert images, f"{page.name} shows no figure"
     for src in images:
         assert (page.parent / src).resolve().is_file(), f"{page.name} links a missing image {src}"
-    source = "".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"]
-                     if c["cell_type"] == "markdown")
+    source = "".join(
+        "".join(c["source"]) for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "markdown"
+    )
     if "$" in source:
         assert 'class="math' in text, f"{page.name}: the LaTeX equations were not turned into math"
 

@@ -8,6 +8,7 @@ Needs Debian's Chromium (`apt-get install chromium`, which .ci/run does) and Pla
 (`pip install playwright`, a dev dependency). Playwright never downloads a browser here: it drives
 /usr/bin/chromium. Without either, the test is skipped and says why.
 """
+
 import os
 import secrets
 import shutil
@@ -26,8 +27,16 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHAPTER = ROOT / "notebooks" / "04_orderings.ipynb"
 SCREENSHOTS = ROOT / "benchmarks" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 WIDGET = 'div.widget-dropdown:has(> label:text-is("ordering")) select'
 
 
@@ -52,18 +61,34 @@ def jupyter_lab(root: Path, tmp: Path):
     """A JupyterLab server on loopback, serving `root`, with its own config and runtime folders."""
     port, token = free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the kernel draws inline
-    env.update(GENLIB_QUICK="1", JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
-               IPYTHONDIR=str(tmp / "ipython"), PYTHONUNBUFFERED="1")
+    env.update(
+        GENLIB_QUICK="1",
+        JUPYTER_CONFIG_DIR=str(tmp / "config"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+        IPYTHONDIR=str(tmp / "ipython"),
+        PYTHONUNBUFFERED="1",
+    )
     news = tmp / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     news.parent.mkdir(parents=True)
     news.write_text('{"fetchNews": "false", "checkForUpdates": false}')  # no news pop-up, no fetch
     log = open(tmp / "jupyter.log", "w")
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-           "--LabApp.extension_manager=readonly",  # no PyPI look-ups from the extension manager
-           f"--LabApp.workspaces_dir={tmp / 'workspaces'}", f"--LabApp.user_settings_dir={tmp / 'settings'}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",  # no PyPI look-ups from the extension manager
+        f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+        f"--LabApp.user_settings_dir={tmp / 'settings'}",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # CI runs as root
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -72,7 +97,9 @@ def jupyter_lab(root: Path, tmp: Path):
         deadline = time.time() + 90
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {proc.returncode}:\n{(tmp / 'jupyter.log').read_text()[-3000:]}")
+                pytest.fail(
+                    f"JupyterLab exited with {proc.returncode}:\n{(tmp / 'jupyter.log').read_text()[-3000:]}"
+                )
             try:
                 with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5) as r:
                     if r.status == 200:
@@ -80,7 +107,9 @@ def jupyter_lab(root: Path, tmp: Path):
             except OSError:
                 pass
             if time.time() > deadline:
-                pytest.fail(f"JupyterLab did not answer within 90 s:\n{(tmp / 'jupyter.log').read_text()[-3000:]}")
+                pytest.fail(
+                    f"JupyterLab did not answer within 90 s:\n{(tmp / 'jupyter.log').read_text()[-3000:]}"
+                )
             time.sleep(0.5)
         yield url, token
     finally:
@@ -137,8 +166,10 @@ def run_widget_check(notebook: Path, tmp: Path, screenshot: Path, timeout_s: flo
             except Exception:
                 errors = page.locator('[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
                 page.screenshot(path=str(screenshot))
-                pytest.fail(f"no 'ordering' dropdown appeared after Run All Cells; outputs on stderr: "
-                            f"{errors[-3:]}; screenshot {screenshot}")
+                pytest.fail(
+                    f"no 'ordering' dropdown appeared after Run All Cells; outputs on stderr: "
+                    f"{errors[-3:]}; screenshot {screenshot}"
+                )
             page.locator(".jupyter-widgets").first.wait_for(timeout=ms)
             cell = page.locator(".jp-Cell", has=dropdown).first
             cell.locator(".jp-OutputArea img, .jp-OutputArea canvas").first.wait_for(timeout=ms)
@@ -154,8 +185,14 @@ def run_widget_check(notebook: Path, tmp: Path, screenshot: Path, timeout_s: flo
                 after = _figure(cell)
             page.wait_for_timeout(300)
             cell.screenshot(path=str(screenshot))
-            return {"options": options, "old": old, "new": new, "value": dropdown.input_value(),
-                    "before": before, "after": after}
+            return {
+                "options": options,
+                "old": old,
+                "new": new,
+                "value": dropdown.input_value(),
+                "before": before,
+                "after": after,
+            }
         finally:
             browser.close()
 
@@ -168,7 +205,9 @@ def test_orderings_widget_in_jupyterlab(tmp_path):
     seen = run_widget_check(CHAPTER, tmp_path, shot)
     assert len(seen["options"]) >= 2, f"the ordering dropdown offers {seen['options']}"
     assert seen["value"] == seen["new"] != seen["old"]
-    assert seen["after"] != seen["before"], (f"the figure did not change when the ordering went from "
-                                             f"{seen['old']!r} to {seen['new']!r}; screenshot {shot}")
+    assert seen["after"] != seen["before"], (
+        f"the figure did not change when the ordering went from "
+        f"{seen['old']!r} to {seen['new']!r}; screenshot {shot}"
+    )
     assert shot.read_bytes()[:4] == b"\x89PNG"
     print(f"browser test screenshot: {shot}")

@@ -1,5 +1,6 @@
 """Issue 15: every bad input to `python -m genlib` is one clear line and a non-zero exit, never a traceback,
 and writes no model; one training run at a time per output file; --resume refuses a different run."""
+
 import argparse
 import io
 import hashlib
@@ -73,10 +74,16 @@ def folder(tmp_path_factory):
     d = tmp_path_factory.mktemp("inputs")
     rng = np.random.default_rng(0)
     np.savez(d / "tiny.npz", x=rng.integers(0, 2, (60, 1, 4, 4), dtype=np.uint8))
-    np.savez(d / "empty.npz", x_train=np.zeros((0, 1, 4, 4), np.uint8), x_val=np.zeros((3, 1, 4, 4), np.uint8),
-             x_test=np.zeros((3, 1, 4, 4), np.uint8))
+    np.savez(
+        d / "empty.npz",
+        x_train=np.zeros((0, 1, 4, 4), np.uint8),
+        x_val=np.zeros((3, 1, 4, 4), np.uint8),
+        x_test=np.zeros((3, 1, 4, 4), np.uint8),
+    )
     np.savez(d / "grey.npz", x=rng.integers(0, 256, (20, 784), dtype=np.uint8))
-    np.savez(d / "noval.npz", x_train=np.zeros((9, 1, 4, 4), np.uint8), x_test=np.zeros((3, 1, 4, 4), np.uint8))
+    np.savez(
+        d / "noval.npz", x_train=np.zeros((9, 1, 4, 4), np.uint8), x_test=np.zeros((3, 1, 4, 4), np.uint8)
+    )
     (d / "afile").write_text("not a folder")
     (d / "adir").mkdir()
     (d / "garbage.pt").write_bytes(b"garbage")
@@ -85,14 +92,29 @@ def folder(tmp_path_factory):
     with torch.no_grad():
         nan.logits.fill_(float("nan"))
     genlib.save(nan, d / "nan.pt", data=str(d / "tiny.npz"))
-    crafted_checkpoint(d / "pickled.pt", {"model": "independent", "config": {"shape": [1, 4, 4]},
-                                          "state_dict": {}, "extra": argparse.Namespace(x=1)})
-    crafted_checkpoint(d / "swapped.pt", {"model": "NADE", "config": {"shape": [1, 4, 4], "hidden": 3},
-                                          "state_dict": IndependentBernoulli((1, 4, 4)).state_dict()})
-    crafted_checkpoint(d / "huge.pt", {"model": "NADE", "config": {"shape": [1, 28, 28], "hidden": 10**7},
-                                       "state_dict": {}})
-    crafted_checkpoint(d / "unknown_key.pt", {"model": "NADE", "config": {"shape": [1, 4, 4], "depth": 3},
-                                              "state_dict": {}})
+    crafted_checkpoint(
+        d / "pickled.pt",
+        {
+            "model": "independent",
+            "config": {"shape": [1, 4, 4]},
+            "state_dict": {},
+            "extra": argparse.Namespace(x=1),
+        },
+    )
+    crafted_checkpoint(
+        d / "swapped.pt",
+        {
+            "model": "NADE",
+            "config": {"shape": [1, 4, 4], "hidden": 3},
+            "state_dict": IndependentBernoulli((1, 4, 4)).state_dict(),
+        },
+    )
+    crafted_checkpoint(
+        d / "huge.pt", {"model": "NADE", "config": {"shape": [1, 28, 28], "hidden": 10**7}, "state_dict": {}}
+    )
+    crafted_checkpoint(
+        d / "unknown_key.pt", {"model": "NADE", "config": {"shape": [1, 4, 4], "depth": 3}, "state_dict": {}}
+    )
     return d
 
 
@@ -103,7 +125,10 @@ BAD = [  # (arguments, a phrase the one-line message must contain)
     ([*TRAIN, "--minutes", "-1", "--out", "m.pt"], "minutes"),
     ([*TRAIN, "--minutes", "nan", "--out", "m.pt"], "minutes"),
     ([*TRAIN, "--minutes", "inf", "--out", "m.pt"], "minutes"),
-    (["train", "independent", "--data", "tiny.npz", "--epochs", "0", "--minutes", "0.01", "--out", "m.pt"], "epochs"),
+    (
+        ["train", "independent", "--data", "tiny.npz", "--epochs", "0", "--minutes", "0.01", "--out", "m.pt"],
+        "epochs",
+    ),
     ([*TRAIN, "--epochs", "-3", "--out", "m.pt"], "epochs"),
     ([*TRAIN, "--lr", "inf", "--out", "m.pt"], "learning rate"),
     ([*TRAIN, "--lr", "nan", "--out", "m.pt"], "learning rate"),
@@ -111,20 +136,42 @@ BAD = [  # (arguments, a phrase the one-line message must contain)
     ([*TRAIN, "--lr", "-0.001", "--out", "m.pt"], "learning rate"),
     ([*TRAIN, "--seed", "-1", "--out", "m.pt"], "seed"),
     ([*TRAIN, "--clip", "-1", "--out", "m.pt"], "clip"),
-    (["train", "independent", "--data", "tiny.npz", "--minutes", "1", "--schedule", "cosine", "--out", "m.pt"],
-     "cosine"),
+    (
+        [
+            "train",
+            "independent",
+            "--data",
+            "tiny.npz",
+            "--minutes",
+            "1",
+            "--schedule",
+            "cosine",
+            "--out",
+            "m.pt",
+        ],
+        "cosine",
+    ),
     ([*TRAIN[:-2], "--device", "tpu", "--out", "m.pt"], "tpu"),
     ([*TRAIN[:-2], "--device", "cuda:99", "--out", "m.pt"], "cuda:99"),
     ([*TRAIN, "--set", "foo=1", "--out", "m.pt"], "no setting 'foo'"),
     ([*TRAIN, "--set", "novalue", "--out", "m.pt"], "KEY=VALUE"),
     ([*TRAIN, "--set", "shape=[1,2,2]", "--out", "m.pt"], "shape comes from the data"),
-    (["train", "nade", "--data", "tiny.npz", "--epochs", "1", "--set", "hidden=true", "--out", "m.pt"],
-     "hidden must be a whole number"),
-    (["train", "nade", "--data", "tiny.npz", "--epochs", "1", "--set", "hidden=-5", "--out", "m.pt"], "hidden"),
-    (["train", "nade", "--data", "tiny.npz", "--epochs", "1", "--set", "hidden=10000000", "--out", "m.pt"],
-     "too large"),
-    (["train", "pixelcnn", "--data", "tiny.npz", "--epochs", "1", "--set", "hidden=5000", "--out", "m.pt"],
-     "parameters"),
+    (
+        ["train", "nade", "--data", "tiny.npz", "--epochs", "1", "--set", "hidden=true", "--out", "m.pt"],
+        "hidden must be a whole number",
+    ),
+    (
+        ["train", "nade", "--data", "tiny.npz", "--epochs", "1", "--set", "hidden=-5", "--out", "m.pt"],
+        "hidden",
+    ),
+    (
+        ["train", "nade", "--data", "tiny.npz", "--epochs", "1", "--set", "hidden=10000000", "--out", "m.pt"],
+        "too large",
+    ),
+    (
+        ["train", "pixelcnn", "--data", "tiny.npz", "--epochs", "1", "--set", "hidden=5000", "--out", "m.pt"],
+        "parameters",
+    ),
     ([*TRAIN, "--out", "adir"], "is a folder"),
     ([*TRAIN, "--out", "afile/m.pt"], "is a file, not a folder"),
     ([*TRAIN[:3], "missing.npz", *TRAIN[4:], "--out", "m.pt"], "unknown dataset"),
@@ -187,7 +234,9 @@ def test_eval_json_of_nan_weights_is_valid_json(folder):
 
 
 def test_sample_writes_into_new_folders(folder, tmp_path):
-    r = genlib_cli("sample", folder / "good.pt", "-n", "4", "--out", tmp_path / "a" / "b" / "grid.jpg", cwd=folder)
+    r = genlib_cli(
+        "sample", folder / "good.pt", "-n", "4", "--out", tmp_path / "a" / "b" / "grid.jpg", cwd=folder
+    )
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "a" / "b" / "grid.jpg").read_bytes()[:2] == b"\xff\xd8"
     assert [p.name for p in (tmp_path / "a" / "b").iterdir()] == ["grid.jpg"]  # no temporary file left
@@ -196,11 +245,34 @@ def test_sample_writes_into_new_folders(folder, tmp_path):
 def test_two_trainings_on_one_out(folder, tmp_path):
     """The second run is refused at once, naming the first's process; the first finishes intact."""
     (tmp_path / "tiny.npz").write_bytes((folder / "tiny.npz").read_bytes())
-    args = ["train", "independent", "--data", "tiny.npz", "--epochs", "4", "--batch-size", "4", "--quiet",
-            "--device", "cpu", "--out", "m.pt"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "SLOW_BATCH_SECONDS": "0.05"}  # 12 batches x 4 epochs: ~2.5 s
-    first = subprocess.Popen([sys.executable, str(SLOW_CLI), *args], cwd=tmp_path, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    args = [
+        "train",
+        "independent",
+        "--data",
+        "tiny.npz",
+        "--epochs",
+        "4",
+        "--batch-size",
+        "4",
+        "--quiet",
+        "--device",
+        "cpu",
+        "--out",
+        "m.pt",
+    ]
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "SLOW_BATCH_SECONDS": "0.05",
+    }  # 12 batches x 4 epochs: ~2.5 s
+    first = subprocess.Popen(
+        [sys.executable, str(SLOW_CLI), *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lock = tmp_path / "m.pt.lock"
     deadline = time.time() + 120
     while not (lock.exists() and lock.read_text().strip()) and time.time() < deadline:
@@ -220,9 +292,17 @@ def test_two_trainings_on_one_out(folder, tmp_path):
 
 
 def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-c", "import sys, time; from genlib import files\n"
-                             "with files.exclusive(sys.argv[1]):\n    print('locked', flush=True); time.sleep(60)",
-                             str(tmp_path / "m.pt")], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from genlib import files\n"
+            "with files.exclusive(sys.argv[1]):\n    print('locked', flush=True); time.sleep(60)",
+            str(tmp_path / "m.pt"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "locked"
     with pytest.raises(files.LockedError, match=f"process {proc.pid}"):
         with files.exclusive(tmp_path / "m.pt"):
@@ -234,14 +314,36 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
         assert (tmp_path / "m.pt.lock").read_text().strip() == str(os.getpid())
 
 
-@pytest.mark.parametrize("change,phrase", [(["--lr", "0.01"], "lr"), (["--data", "other.npz"], "data"),
-                                           (["--batch-size", "16"], "batch_size"), (["--seed", "5"], "seed")])
+@pytest.mark.parametrize(
+    "change,phrase",
+    [
+        (["--lr", "0.01"], "lr"),
+        (["--data", "other.npz"], "data"),
+        (["--batch-size", "16"], "batch_size"),
+        (["--seed", "5"], "seed"),
+    ],
+)
 def test_resume_refuses_a_different_run(folder, tmp_path, change, phrase, capsys):
     rng = np.random.default_rng(1)
     np.savez(tmp_path / "tiny.npz", x=rng.integers(0, 2, (60, 1, 4, 4), dtype=np.uint8))
     np.savez(tmp_path / "other.npz", x=rng.integers(0, 2, (60, 1, 4, 4), dtype=np.uint8))
-    base = ["train", "independent", "--data", tmp_path / "tiny.npz", "--epochs", "2", "--batch-size", "8",
-            "--lr", "0.05", "--seed", "0", "--quiet", "--out", tmp_path / "m.pt"]
+    base = [
+        "train",
+        "independent",
+        "--data",
+        tmp_path / "tiny.npz",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "8",
+        "--lr",
+        "0.05",
+        "--seed",
+        "0",
+        "--quiet",
+        "--out",
+        tmp_path / "m.pt",
+    ]
     assert cli.main(list(map(str, base))) == 0
     state = (tmp_path / "m.pt.state").read_bytes()
     (tmp_path / "m.pt").unlink()

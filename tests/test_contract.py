@@ -1,4 +1,5 @@
 """One loop over every registered model: the shared contract of genlib.models.base."""
+
 import inspect
 import math
 import types
@@ -40,8 +41,9 @@ def test_exact_normalization(cls, shape):
     assert torch.logsumexp(lp.double(), 0).exp().item() == pytest.approx(1.0, abs=1e-5)
 
 
-@pytest.mark.parametrize("cls", [c for c in BINARY if issubclass(c, AutoregressiveModel)],
-                         ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "cls", [c for c in BINARY if issubclass(c, AutoregressiveModel)], ids=lambda c: c.__name__
+)
 @pytest.mark.parametrize("seed", [0, 1])
 def test_autoregressive_property(cls, seed):
     """d logit(step j) / d x(pixel generated at step >= j) is exactly zero."""
@@ -86,8 +88,11 @@ def test_completion_keeps_known_pixels(cls):
     assert set(out.unique().tolist()) <= {0.0, 1.0}
 
 
-@pytest.mark.parametrize("cls", [c for c in models.REGISTRY.values() if issubclass(c, AutoregressiveModel)],
-                         ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "cls",
+    [c for c in models.REGISTRY.values() if issubclass(c, AutoregressiveModel)],
+    ids=lambda c: c.__name__,
+)
 def test_conditional_hook_agrees_with_the_one_pass_per_step_default(cls):
     """A model's own `conditional` (cropped or cached) and the base's (the whole model once per step)
     draw the same completions from the same random numbers. The order-agnostic NADE conditions on every
@@ -146,6 +151,7 @@ def test_the_config_rule_is_checked():
     with pytest.raises(TypeError, match="'alpha'"):
         Forgetful()
     with pytest.raises(TypeError, match=r"\*\*kwargs"):
+
         class Vague(IndependentBernoulli):
             def __init__(self, shape=(1, 2, 2), **kwargs):
                 super().__init__(shape)

@@ -1,4 +1,5 @@
 """genlib.distributed: `python -m genlib train` under torchrun (DDP, 2 CPU processes on loopback)."""
+
 import os
 import socket
 import subprocess
@@ -25,10 +26,31 @@ def free_port() -> int:
 
 def test_two_cpu_processes_end_with_identical_weights(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-           "--master_port", str(free_port()), str(RANK_STATES_CLI), "train", "independent", "--device", "cpu",
-           "--data", "mnist5k",
-           "--epochs", "3", "--lr", "0.05", "--quiet", "--out", "m.pt"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(free_port()),
+        str(RANK_STATES_CLI),
+        "train",
+        "independent",
+        "--device",
+        "cpu",
+        "--data",
+        "mnist5k",
+        "--epochs",
+        "3",
+        "--lr",
+        "0.05",
+        "--quiet",
+        "--out",
+        "m.pt",
+    ]
     r = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
     assert r.stdout.count("trained IndependentBernoulli") == 1, "only rank 0 may report and save"
@@ -49,7 +71,6 @@ def test_each_rank_gets_a_disjoint_shard_of_the_same_size():
     for n, world in [(10, 2), (11, 2), (4000, 3), (7, 4)]:
         shards = []
         for rank in range(world):
-            g = torch.Generator().manual_seed(5)
             shards.append(torch.cat(list(train.epoch_order(n, 5, 0, rank, world).split(3))))
         assert len({len(s) for s in shards}) == 1, "ranks must take the same number of steps"
         union = torch.cat(shards)

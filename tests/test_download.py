@@ -1,4 +1,5 @@
 """genlib.download, offline: small fake files served over loopback HTTP, fetched, verified, parsed."""
+
 import gzip
 import hashlib
 import io
@@ -76,7 +77,9 @@ def amat(bits):
 
 
 def idx(array, magic):
-    return gzip.compress(struct.pack(f">I{array.ndim}I", magic, *array.shape) + array.astype(np.uint8).tobytes())
+    return gzip.compress(
+        struct.pack(f">I{array.ndim}I", magic, *array.shape) + array.astype(np.uint8).tobytes()
+    )
 
 
 def cifar_tar(batches):
@@ -91,12 +94,17 @@ def cifar_tar(batches):
 
 
 def fake_mnist(rng, n_train=5, n_test=3, magic=0x803):
-    x = {s: rng.integers(0, 256, (n, 28, 28), dtype=np.uint8) for s, n in (("train", n_train), ("test", n_test))}
+    x = {
+        s: rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        for s, n in (("train", n_train), ("test", n_test))
+    }
     y = {s: rng.integers(0, 10, n, dtype=np.uint8) for s, n in (("train", n_train), ("test", n_test))}
-    files = {"train_images": ("train-images-idx3-ubyte.gz", idx(x["train"], magic)),
-             "train_labels": ("train-labels-idx1-ubyte.gz", idx(y["train"], 0x801)),
-             "test_images": ("t10k-images-idx3-ubyte.gz", idx(x["test"], magic)),
-             "test_labels": ("t10k-labels-idx1-ubyte.gz", idx(y["test"], 0x801))}
+    files = {
+        "train_images": ("train-images-idx3-ubyte.gz", idx(x["train"], magic)),
+        "train_labels": ("train-labels-idx1-ubyte.gz", idx(y["train"], 0x801)),
+        "test_images": ("t10k-images-idx3-ubyte.gz", idx(x["test"], magic)),
+        "test_labels": ("t10k-labels-idx1-ubyte.gz", idx(y["test"], 0x801)),
+    }
     return files, x, y
 
 
@@ -123,9 +131,14 @@ def test_every_real_hash_is_a_sha256():
 
 def test_binarized_mnist_fetch_parse_and_npy_cache(server, monkeypatch, cache):
     rng = np.random.default_rng(0)
-    bits = {s: rng.integers(0, 2, (n, 784), dtype=np.uint8) for s, n in (("train", 4), ("val", 2), ("test", 3))}
-    names = {"train": "binarized_mnist_train.amat", "val": "binarized_mnist_valid.amat",
-             "test": "binarized_mnist_test.amat"}
+    bits = {
+        s: rng.integers(0, 2, (n, 784), dtype=np.uint8) for s, n in (("train", 4), ("val", 2), ("test", 3))
+    }
+    names = {
+        "train": "binarized_mnist_train.amat",
+        "val": "binarized_mnist_valid.amat",
+        "test": "binarized_mnist_test.amat",
+    }
     serve(server, monkeypatch, "binarized_mnist", {s: (names[s], amat(b)) for s, b in bits.items()})
 
     paths = download.fetch("binarized_mnist", base_url=server.url)
@@ -154,19 +167,25 @@ def test_mnist_and_fashion_parse_idx(server, monkeypatch):
 def test_idx_wrong_magic_names_the_file(server, monkeypatch):
     files, _, _ = fake_mnist(np.random.default_rng(2), magic=0x801)  # labels' magic on the image files
     serve(server, monkeypatch, "mnist", files)
-    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte\.gz is not an IDX images file.*0x00000803"):
+    with pytest.raises(
+        ValueError, match=r"train-images-idx3-ubyte\.gz is not an IDX images file.*0x00000803"
+    ):
         download.mnist("train", base_url=server.url)
 
 
 def test_cifar10_reads_the_pickles_in_the_archive(server, monkeypatch):
     rng = np.random.default_rng(3)
     names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-    batches = {n: (rng.integers(0, 256, (2, 3, 32, 32), dtype=np.uint8), rng.integers(0, 10, 2)) for n in names}
+    batches = {
+        n: (rng.integers(0, 256, (2, 3, 32, 32), dtype=np.uint8), rng.integers(0, 10, 2)) for n in names
+    }
     serve(server, monkeypatch, "cifar10", {"archive": ("cifar-10-python.tar.gz", cifar_tar(batches))})
 
     x, y = download.cifar10("train", base_url=server.url)
     assert x.shape == (10, 3, 32, 32) and x.dtype == np.uint8 and y.dtype == np.int64
-    assert np.array_equal(x[2:4], batches["data_batch_2"][0]) and np.array_equal(y[8:], batches["data_batch_5"][1])
+    assert np.array_equal(x[2:4], batches["data_batch_2"][0]) and np.array_equal(
+        y[8:], batches["data_batch_5"][1]
+    )
     x, y = download.cifar10("test", base_url=server.url)
     assert np.array_equal(x, batches["test_batch"][0]) and np.array_equal(y, batches["test_batch"][1])
 
@@ -206,14 +225,21 @@ def test_offline_error_says_what_to_download_and_where(server, monkeypatch, cach
 
 def test_offline_error_lists_every_mirror(server, monkeypatch, cache):
     stop(server)
-    monkeypatch.setitem(download.REGISTRY, "cifar10", {
-        "mirrors": [server.url + "a/", server.url + "b/"],
-        "files": {"archive": ("cifar-10-python.tar.gz", "0" * 64)}})
+    monkeypatch.setitem(
+        download.REGISTRY,
+        "cifar10",
+        {
+            "mirrors": [server.url + "a/", server.url + "b/"],
+            "files": {"archive": ("cifar-10-python.tar.gz", "0" * 64)},
+        },
+    )
     with pytest.raises(RuntimeError) as err:
         download.fetch("cifar10")
     path = cache / "cifar10" / "cifar-10-python.tar.gz"
-    assert f"{server.url}a/cifar-10-python.tar.gz\n  {server.url}b/cifar-10-python.tar.gz\n  -> save as {path}" \
+    assert (
+        f"{server.url}a/cifar-10-python.tar.gz\n  {server.url}b/cifar-10-python.tar.gz\n  -> save as {path}"
         in str(err.value)
+    )
 
 
 def test_cached_file_is_used_without_network(server, monkeypatch):
@@ -255,8 +281,11 @@ def test_hand_placed_file_that_fails_its_hash_offline(server, monkeypatch):
 
 
 def test_missing_hash_is_refused(monkeypatch):
-    monkeypatch.setitem(download.REGISTRY, "cifar10", {
-        "mirrors": ["http://127.0.0.1:9/"], "files": {"archive": ("cifar-10-python.tar.gz", None)}})
+    monkeypatch.setitem(
+        download.REGISTRY,
+        "cifar10",
+        {"mirrors": ["http://127.0.0.1:9/"], "files": {"archive": ("cifar-10-python.tar.gz", None)}},
+    )
     with pytest.raises(RuntimeError, match="no published SHA-256"):
         download.fetch("cifar10")
 
@@ -265,8 +294,12 @@ def test_missing_hash_is_refused(monkeypatch):
 # each gzip header (dropped the stored file name, reset the time stamp), so the bytes differ by
 # 23-24 bytes and so do the hashes. Putting the original header back (name + time stamp below,
 # 2017-08-31 10:50 UTC) gives the published files bit for bit, so the real hashes can be checked.
-FASHION_GZIP_MTIME = {"train-images-idx3-ubyte.gz": 1504176606, "train-labels-idx1-ubyte.gz": 1504176606,
-                      "t10k-images-idx3-ubyte.gz": 1504176627, "t10k-labels-idx1-ubyte.gz": 1504176627}
+FASHION_GZIP_MTIME = {
+    "train-images-idx3-ubyte.gz": 1504176606,
+    "train-labels-idx1-ubyte.gz": 1504176606,
+    "t10k-images-idx3-ubyte.gz": 1504176627,
+    "t10k-labels-idx1-ubyte.gz": 1504176627,
+}
 
 
 def published_fashion_file(fname):
@@ -276,8 +309,10 @@ def published_fashion_file(fname):
     return header + fname.removesuffix(".gz").encode() + b"\x00" + data[10:]
 
 
-@pytest.mark.skipif(not DEBIAN_FASHION.is_dir(),
-                    reason="real Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
+@pytest.mark.skipif(
+    not DEBIAN_FASHION.is_dir(),
+    reason="real Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)",
+)
 def test_real_fashion_mnist_matches_the_published_hashes(server):
     for fname in FASHION_GZIP_MTIME:
         server.files[fname] = published_fashion_file(fname)

@@ -3,6 +3,7 @@
 A killed run resumes from its last checkpoint (`--resume`) and ends with exactly the weights of
 an unbroken run; a truncated or corrupted file is a clear error, never silently used or replaced.
 """
+
 import os
 import signal
 import subprocess
@@ -20,14 +21,31 @@ from genlib import cli, data, train
 from genlib.models import IndependentBernoulli
 
 SLOW_CLI = Path(__file__).parent / "helpers" / "slow_cli.py"
-TRAIN = ["train", "independent", "--data", "mnist5k", "--schedule", "cosine", "--epochs", "5", "--lr", "0.05", "--seed", "3", "--quiet", "--device", "cpu"]
+TRAIN = [
+    "train",
+    "independent",
+    "--data",
+    "mnist5k",
+    "--schedule",
+    "cosine",
+    "--epochs",
+    "5",
+    "--lr",
+    "0.05",
+    "--seed",
+    "3",
+    "--quiet",
+    "--device",
+    "cpu",
+]
 
 
 def genlib_cli(*args, cwd):
     """`python -m genlib ARGS` in a fresh process (one thread, as torchrun would run it)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "genlib", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "genlib", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def main(*args, capsys):
@@ -50,8 +68,13 @@ def test_sigkill_mid_epoch_then_resume_gives_the_unbroken_weights(tmp_path):
     # The same run, slowed to ~10 ms a batch (32 batches an epoch) by a wrapper in tests/helpers,
     # killed half-way through epoch 3.
     env = {**os.environ, "OMP_NUM_THREADS": "1", "SLOW_BATCH_SECONDS": "0.01"}
-    proc = subprocess.Popen([sys.executable, str(SLOW_CLI), *TRAIN, "--out", "killed.pt"], cwd=tmp_path,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, str(SLOW_CLI), *TRAIN, "--out", "killed.pt"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     state = tmp_path / "killed.pt.state"
     deadline = time.time() + 120
     while epochs_in(state) < 2 and proc.poll() is None and time.time() < deadline:
@@ -86,15 +109,20 @@ def trained(tmp_path_factory):
 @pytest.mark.parametrize("damage", ["truncated", "flipped byte", "empty", "foreign"])
 def test_damaged_training_state_is_an_error_not_a_restart(tmp_path, trained, damage, capsys):
     state_file = trained[1]
-    body = {"truncated": state_file[: len(state_file) // 2],
-            "flipped byte": state_file[:-100] + bytes([state_file[-100] ^ 0x40]) + state_file[-99:],
-            "empty": b"", "foreign": b"PK\x03\x04 a zip file, not a genlib checkpoint"}[damage]
+    body = {
+        "truncated": state_file[: len(state_file) // 2],
+        "flipped byte": state_file[:-100] + bytes([state_file[-100] ^ 0x40]) + state_file[-99:],
+        "empty": b"",
+        "foreign": b"PK\x03\x04 a zip file, not a genlib checkpoint",
+    }[damage]
     (tmp_path / "m.pt.state").write_bytes(body)
     code, err = main(*TRAIN, "--out", tmp_path / "m.pt", "--resume", capsys=capsys)
     assert code == 2, f"training went on from a {damage} checkpoint"
     assert "m.pt.state" in err and ("truncated or corrupted" in err or "not a genlib checkpoint" in err), err
     assert not (tmp_path / "m.pt").exists()
-    assert (tmp_path / "m.pt.state").read_bytes() == body, "the damaged file must be left for the user to inspect"
+    assert (tmp_path / "m.pt.state").read_bytes() == body, (
+        "the damaged file must be left for the user to inspect"
+    )
 
 
 def test_training_state_of_another_model_is_refused(tmp_path):
@@ -102,8 +130,14 @@ def test_training_state_of_another_model_is_refused(tmp_path):
     path = tmp_path / "run.state"
     train.fit(IndependentBernoulli((1, 4, 4)), x, epochs=1, progress=False, checkpoint=path)
     with pytest.raises(ValueError, match="not a training state of this IndependentBernoulli"):
-        train.fit(IndependentBernoulli((1, 5, 5)), torch.zeros(8, 1, 5, 5), epochs=2, progress=False,
-                  checkpoint=path, resume=True)
+        train.fit(
+            IndependentBernoulli((1, 5, 5)),
+            torch.zeros(8, 1, 5, 5),
+            epochs=2,
+            progress=False,
+            checkpoint=path,
+            resume=True,
+        )
     genlib.save(IndependentBernoulli((1, 4, 4)), path)  # a saved model, not a training state
     with pytest.raises(ValueError, match="not a training state"):
         train.fit(IndependentBernoulli((1, 4, 4)), x, epochs=2, progress=False, checkpoint=path, resume=True)
@@ -123,7 +157,9 @@ def test_damaged_model_file_is_an_error_in_every_command(tmp_path, trained, caps
 
 def test_damaged_cache_entry_is_retrained_not_used(capsys):
     x = torch.bernoulli(torch.full((64, 1, 4, 4), 0.3))
-    m1, _ = train.fit_or_load(IndependentBernoulli((1, 4, 4)), x, epochs=2, lr=0.1, progress=False, verbose=False)
+    m1, _ = train.fit_or_load(
+        IndependentBernoulli((1, 4, 4)), x, epochs=2, lr=0.1, progress=False, verbose=False
+    )
     (entry,) = (train.cache_dir() / "models").glob("*.pt")
     raw = entry.read_bytes()
     entry.write_bytes(raw[:-1] + bytes([raw[-1] ^ 1]))
@@ -147,8 +183,18 @@ def test_damaged_data_file_is_a_clear_error(tmp_path, damage, capsys):
         np.savez(bad, x=(data.mnist5k("train")[0][:200] * 255))
     with pytest.raises(ValueError, match="bad.npz"):
         data.load(str(bad))
-    code, err = main("train", "independent", "--data", bad, "--epochs", "1", "--quiet", "--out", tmp_path / "m.pt",
-                     capsys=capsys)
+    code, err = main(
+        "train",
+        "independent",
+        "--data",
+        bad,
+        "--epochs",
+        "1",
+        "--quiet",
+        "--out",
+        tmp_path / "m.pt",
+        capsys=capsys,
+    )
     assert code == 2 and "bad.npz" in err, err
     assert not (tmp_path / "m.pt").exists()
 
@@ -163,7 +209,8 @@ def test_truncated_embedded_data_is_refused(tmp_path, monkeypatch):
 
 
 def test_damaged_parse_cache_of_a_download_is_never_used(tmp_path, monkeypatch):
-    """binarized_mnist keeps a parsed .npy next to the hash-checked .amat; a flipped pixel in it is noticed."""
+    """binarized_mnist keeps a parsed .npy next to the hash-checked .amat; a flipped pixel in it is
+    noticed."""
     from genlib import download
 
     bits = np.random.default_rng(0).integers(0, 2, (3, 784), dtype=np.uint8)

@@ -1,4 +1,5 @@
 """FVSBN (genlib/models/fvsbn.py): parameter counts, masking, normalization, sampling in its ordering."""
+
 import pytest
 import torch
 
@@ -113,7 +114,8 @@ def test_start_from_means_is_the_independent_models_fit():
     freq = (x.flatten(1).sum(0) + 1) / (500 + 2)
     assert torch.allclose(torch.sigmoid(model(x[:1])).flatten(), freq, atol=1e-6)
     assert train.evaluate(model, x) == pytest.approx(
-        -(x.flatten(1) * freq.log() + (1 - x.flatten(1)) * (1 - freq).log()).sum(1).mean().item(), rel=1e-5)
+        -(x.flatten(1) * freq.log() + (1 - x.flatten(1)) * (1 - freq).log()).sum(1).mean().item(), rel=1e-5
+    )
 
 
 def test_a_short_training_run_beats_the_independent_start():
@@ -125,12 +127,15 @@ def test_a_short_training_run_beats_the_independent_start():
     assert train.evaluate(model, xv) < start - 20  # neighbours explain a lot: at least 20 nats better
 
 
-@pytest.mark.parametrize("bad, match", [
-    ([0, 1, 2], "every one of the 4 pixels"),
-    ([0, 1, 1, 3], "not a permutation"),
-    ([[0, 1], [2, 3]], "1-D"),
-    ([0.0, 1.0, 2.0, 3.0], "integer"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ([0, 1, 2], "every one of the 4 pixels"),
+        ([0, 1, 1, 3], "not a permutation"),
+        ([[0, 1], [2, 3]], "1-D"),
+        ([0.0, 1.0, 2.0, 3.0], "integer"),
+    ],
+)
 def test_invalid_orderings_are_clear_errors(bad, match):
     with pytest.raises(ValueError, match=match):
         FVSBN((1, 2, 2), ordering=bad)

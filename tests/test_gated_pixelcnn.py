@@ -1,5 +1,6 @@
 """Gated PixelCNN (chapter 07): causality by gradients for binary and 8-bit colour pixels, the blind spot
 closed (every earlier pixel reached, PixelCNN's 102 of 157 next to it), normalization, sampling, save/load."""
+
 import json
 import subprocess
 import sys
@@ -169,11 +170,25 @@ def test_bad_arguments_are_clear_errors():
 
 def test_cli_train_eval_sample(tmp_path):
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "genlib", *args], cwd=tmp_path, capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "genlib", *args], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
 
-    r = run("train", "gated_pixelcnn", "--epochs", "1", "--set", "channels=4", "--set", "layers=2",
-            "--set", "out_hidden=8", "--quiet", "--out", "m.pt")
+    r = run(
+        "train",
+        "gated_pixelcnn",
+        "--epochs",
+        "1",
+        "--set",
+        "channels=4",
+        "--set",
+        "layers=2",
+        "--set",
+        "out_hidden=8",
+        "--quiet",
+        "--out",
+        "m.pt",
+    )
     assert r.returncode == 0, r.stderr
     r = run("eval", "m.pt", "--json")
     assert r.returncode == 0, r.stderr

@@ -1,4 +1,5 @@
 """genlib.joint: exact tables, the chain rule, Bayes' rule, (conditional) independence, MLE."""
+
 import math
 
 import pytest
@@ -65,7 +66,7 @@ def test_conditional_independence_on_tables_built_with_and_without_it():
     J = markov_chain_joint()
     assert J.independent("a", "c", given="b")
     assert J.mutual_information("a", "c", given="b") == pytest.approx(0, abs=1e-12)
-    assert not J.independent("a", "c")                      # marginally they are dependent
+    assert not J.independent("a", "c")  # marginally they are dependent
     assert J.mutual_information("a", "c") > 1e-3
     chain = {"a": [], "b": ["a"], "c": ["b"]}
     assert torch.allclose(J.factorize(chain).table, J.table, atol=1e-15)
@@ -76,7 +77,10 @@ def test_conditional_independence_on_tables_built_with_and_without_it():
 
 
 def test_independent_table():
-    pa, pb = torch.tensor([0.25, 0.75], dtype=torch.float64), torch.tensor([0.1, 0.2, 0.7], dtype=torch.float64)
+    pa, pb = (
+        torch.tensor([0.25, 0.75], dtype=torch.float64),
+        torch.tensor([0.1, 0.2, 0.7], dtype=torch.float64),
+    )
     J = Joint(pa[:, None] * pb[None], ["a", "b"])
     assert J.independent("a", "b") and J.mutual_information("a", "b") == pytest.approx(0, abs=1e-12)
     assert J.factor_parameters({"a": [], "b": []}) == 1 + 2
@@ -99,8 +103,8 @@ def test_sampled_frequencies_match_the_table():
 
 
 def test_bernoulli_and_categorical_mle_are_the_frequencies():
-    pix = data.load("mnist5k", "train")[:, 0, 14, 14].long()       # a Bernoulli: the centre pixel
-    grey = data.load("digits8", "train")[:, 0, 3, 3].long()         # a categorical over 17 grey levels
+    pix = data.load("mnist5k", "train")[:, 0, 14, 14].long()  # a Bernoulli: the centre pixel
+    grey = data.load("digits8", "train")[:, 0, 3, 3].long()  # a categorical over 17 grey levels
     for x, m in [(pix, 2), (grey, 17)]:
         freq = torch.bincount(x, minlength=m).double() / len(x)
         assert torch.allclose(categorical_mle(x, m), freq)

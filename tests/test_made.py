@@ -1,6 +1,7 @@
 """MADE (chapter 06): masks from degrees, exact normalization per mask and as an ensemble, the
 autoregressive property by gradients, the strictly triangular mask product, parameter counts,
 sampling, save/load, and why averaging logits over masks is not a likelihood."""
+
 import json
 import subprocess
 import sys
@@ -30,8 +31,13 @@ def random_ordering(n, seed):
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
 
 
-CASES = [dict(num_masks=1), dict(num_masks=4), dict(num_masks=4, order_agnostic=True),
-         dict(num_masks=3, order_agnostic=True, direct=False), dict(num_masks=2, hidden=(20,))]
+CASES = [
+    dict(num_masks=1),
+    dict(num_masks=4),
+    dict(num_masks=4, order_agnostic=True),
+    dict(num_masks=3, order_agnostic=True, direct=False),
+    dict(num_masks=2, hidden=(20,)),
+]
 
 
 @pytest.mark.parametrize("kw", CASES, ids=str)
@@ -81,14 +87,14 @@ def test_product_of_the_masks_is_strictly_lower_triangular_in_the_ordering(kw):
     D = model.dim
     for k in range(model.num_masks):
         M = model.masks(k)
-        chain = M[len(model.hidden)]                  # M^V (D, H_L)
-        for M_l in reversed(M[:len(model.hidden)]):
-            chain = chain @ M_l                       # ... @ M^1: (D, D), paths from input j to output i
+        chain = M[len(model.hidden)]  # M^V (D, H_L)
+        for M_l in reversed(M[: len(model.hidden)]):
+            chain = chain @ M_l  # ... @ M^1: (D, D), paths from input j to output i
         if model.direct:
             chain = chain + M[-1]
-            assert M[-1].sum() == D * (D - 1) // 2   # every earlier step, directly
+            assert M[-1].sum() == D * (D - 1) // 2  # every earlier step, directly
         s = model.steps(k)
-        P = chain[s][:, s]                            # rows and columns in generation order
+        P = chain[s][:, s]  # rows and columns in generation order
         assert torch.all(torch.triu(P) == 0), f"mask {k}: a path from a step to itself or an earlier one"
         assert torch.tril(P, -1).sum() > 0
         assert set(torch.cat([m.flatten() for m in M]).unique().tolist()) <= {0.0, 1.0}
@@ -207,11 +213,23 @@ def test_one_pixel_images_work():
 
 def test_cli_train_eval_sample(tmp_path):
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "genlib", *args], cwd=tmp_path, capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "genlib", *args], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
 
-    r = run("train", "made", "--epochs", "1", "--set", "hidden=[32]", "--set", "num_masks=2", "--quiet",
-            "--out", "m.pt")
+    r = run(
+        "train",
+        "made",
+        "--epochs",
+        "1",
+        "--set",
+        "hidden=[32]",
+        "--set",
+        "num_masks=2",
+        "--quiet",
+        "--out",
+        "m.pt",
+    )
     assert r.returncode == 0, r.stderr
     r = run("eval", "m.pt", "--json")
     assert r.returncode == 0, r.stderr
@@ -240,8 +258,9 @@ def test_chapter_06_exercise_checkers():
     model = MADE((1, 28, 28), hidden=(500,))
     assert ch06.check_made_parameters(model.num_parameters_formula())
     assert not ch06.check_made_parameters(model.num_parameters_formula() - 784 * 784)  # no direct ones
-    assert ch06.check_mask(lambda mo, mi, out: (mo[:, None] > mi[None, :]) if out
-                           else (mo[:, None] >= mi[None, :]))
+    assert ch06.check_mask(
+        lambda mo, mi, out: (mo[:, None] > mi[None, :]) if out else (mo[:, None] >= mi[None, :])
+    )
     assert not ch06.check_mask(lambda mo, mi, out: mo[:, None] >= mi[None, :])  # output mask not strict
     assert not ch06.check_mask(lambda mo, mi, out: mi[:, None] >= mo[None, :])  # transposed
     assert ch06.check_last_input_reach(0) and not ch06.check_last_input_reach(1)

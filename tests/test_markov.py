@@ -1,5 +1,4 @@
 """MarkovTable (AR(k) with lookup tables): normalization, structure, counting MLE, sampling."""
-import math
 
 import pytest
 import torch
@@ -53,13 +52,14 @@ def test_each_pixel_depends_on_exactly_its_k_predecessors(k):
 
 
 def test_gradient_is_the_table_difference():
-    """d logit_j / d x_(j-1) = theta[context with that bit 1] - theta[context with it 0] (multilinear extension)."""
+    """d logit_j / d x_(j-1) = theta[context with that bit 1] - theta[context with it 0] (multilinear
+    extension)."""
     model = noisy(MarkovTable((1, 2, 3), k=2), seed=3)
     x = torch.tensor([[[[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]]], requires_grad=True)
     logits = model(x).flatten()
-    (g,) = torch.autograd.grad(logits[4], x)          # step 4 has context (x_2, x_3) = (1, 1)
+    (g,) = torch.autograd.grad(logits[4], x)  # step 4 has context (x_2, x_3) = (1, 1)
     flip = x.detach().clone()
-    flip[0, 0, 1, 0] = 0.0                             # x_3 -> 0
+    flip[0, 0, 1, 0] = 0.0  # x_3 -> 0
     with torch.no_grad():
         diff = model(x.detach()).flatten()[4] - model(flip).flatten()[4]
     assert g.flatten()[3].item() == pytest.approx(diff.item(), abs=1e-6)
@@ -67,12 +67,12 @@ def test_gradient_is_the_table_difference():
 
 @pytest.mark.parametrize("k", [0, 1, 3])
 def test_counting_fit_is_the_empirical_conditional_frequency(k):
-    x = data.load("mnist5k", "train")[:500, :, 10:14, 10:14]          # 4x4 crops of real digits
+    x = data.load("mnist5k", "train")[:500, :, 10:14, 10:14]  # 4x4 crops of real digits
     model = MarkovTable((1, 4, 4), k=k).fit_counts(x, alpha=0.0)
     xo = x.flatten(1)[:, model.ordering]
     p = torch.sigmoid(model(x)).flatten(1)[:, model.ordering]
     for j in [0, 5, 15]:
-        ctx = xo[:, max(0, j - k):j]
+        ctx = xo[:, max(0, j - k) : j]
         for b in range(len(x)):
             if b % 97:
                 continue
@@ -154,6 +154,8 @@ def test_context_index_is_the_binary_number_of_the_previous_pixels():
     model = MarkovTable((1, 1, 6), k=3)
     xo = torch.tensor([[1.0, 0.0, 1.0, 1.0, 0.0, 0.0]])
     ctx, _ = model._context(xo)
-    expected = [int("".join(str(int(b)) for b in xo[0, max(0, j - 3):j].tolist()) or "0", 2) for j in range(6)]
+    expected = [
+        int("".join(str(int(b)) for b in xo[0, max(0, j - 3) : j].tolist()) or "0", 2) for j in range(6)
+    ]
     assert ctx[0].tolist() == expected
     assert ch03.check_context_index(lambda bits: int("".join(map(str, bits)) or "0", 2))

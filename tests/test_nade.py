@@ -1,4 +1,5 @@
 """NADE and the order-agnostic NADE (genlib/models/nade.py, chapter 05)."""
+
 import json
 import subprocess
 import sys
@@ -42,8 +43,9 @@ def test_order_agnostic_nade_is_normalized_under_every_ordering_without_retraini
     model = make(OrderAgnosticNADE)
     x = all_binary_images(SHAPE)
     with torch.no_grad():
-        totals = [torch.logsumexp(model.log_prob(x, ordering=perm(9, s)).double(), 0).exp().item()
-                  for s in range(5)]
+        totals = [
+            torch.logsumexp(model.log_prob(x, ordering=perm(9, s)).double(), 0).exp().item() for s in range(5)
+        ]
         model.ordering = perm(9, 7)  # the buffer can be set directly too
         totals.append(torch.logsumexp(model.log_prob(x).double(), 0).exp().item())
         lp = [model.log_prob(x[:20], ordering=perm(9, s)) for s in range(2)]
@@ -116,7 +118,8 @@ def test_sampled_frequencies_match_probabilities_on_3x3(cls):
 
 
 def test_order_agnostic_completion_conditions_on_every_known_pixel():
-    """Completing with all pixels but one known draws from p(x_i | all others) = p(x)/sum_v p(x with x_i=v)."""
+    """Completing with all pixels but one known draws from p(x_i | all others) = p(x)/sum_v p(x with
+    x_i=v)."""
     model = make(OrderAgnosticNADE, seed=2)
     x = torch.zeros(6000, *SHAPE)
     x[:, 0, 0, :] = 1
@@ -141,12 +144,16 @@ def test_parameter_counts_match_the_formulas():
 
 
 def test_order_agnostic_loss_is_unbiased_for_the_mean_over_orderings():
-    """On 2x2 images the D!/... expectation can be enumerated: E[loss] = mean over the 24 orderings of -log p(x|o)."""
+    """On 2x2 images the D!/... expectation can be enumerated: E[loss] = mean over the 24 orderings of -log
+    p(x|o)."""
     model = make(OrderAgnosticNADE, (1, 2, 2), hidden=5, seed=4)
     x = torch.tensor([[[[1.0, 0.0], [1.0, 1.0]]]])
     import itertools
+
     with torch.no_grad():
-        exact = torch.stack([-model.log_prob(x, ordering=list(o)) for o in itertools.permutations(range(4))]).mean()
+        exact = torch.stack(
+            [-model.log_prob(x, ordering=list(o)) for o in itertools.permutations(range(4))]
+        ).mean()
         torch.manual_seed(0)
         est = model.order_agnostic_loss(x.expand(200000, -1, -1, -1)).item()
     assert est == pytest.approx(exact.item(), rel=0.01)
@@ -166,12 +173,30 @@ def test_training_lowers_the_nll_and_round_trips_through_save_load(tmp_path):
 
 def test_cli_train_eval_sample(tmp_path):
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "genlib", *args], cwd=tmp_path, capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "genlib", *args], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+
     import numpy as np
-    np.savez(tmp_path / "small.npz", x=data.load("mnist5k", "train")[::8].numpy().astype(np.uint8))  # 500 digits
-    r = run("train", "nade", "--data", "small.npz", "--epochs", "1", "--set", "hidden=16", "--lr", "0.003",
-            "--quiet", "--out", "nade.pt")
+
+    np.savez(
+        tmp_path / "small.npz", x=data.load("mnist5k", "train")[::8].numpy().astype(np.uint8)
+    )  # 500 digits
+    r = run(
+        "train",
+        "nade",
+        "--data",
+        "small.npz",
+        "--epochs",
+        "1",
+        "--set",
+        "hidden=16",
+        "--lr",
+        "0.003",
+        "--quiet",
+        "--out",
+        "nade.pt",
+    )
     assert r.returncode == 0, r.stderr
     r = run("eval", "nade.pt", "--data", "mnist5k", "--json")
     assert r.returncode == 0, r.stderr
@@ -199,14 +224,20 @@ def test_exercise_checkers_accept_right_and_reject_wrong_answers():
     import math
 
     from genlib.exercises import ch05
-    assert ch05.check_nade_parameters(2 * 784 * 500 + 784 + 500) and not ch05.check_nade_parameters(2 * 784 * 500)
+
+    assert ch05.check_nade_parameters(2 * 784 * 500 + 784 + 500) and not ch05.check_nade_parameters(
+        2 * 784 * 500
+    )
     assert ch05.check_naive_over_shared_cost(392) and not ch05.check_naive_over_shared_cost(784)
 
     def right(W, x):
         contrib = x[:, None] * W
         return torch.cumsum(contrib, 0) - contrib
+
     assert ch05.check_running_activations(right)
-    assert not ch05.check_running_activations(lambda W, x: torch.cumsum(x[:, None] * W, 0))  # includes pixel d
+    assert not ch05.check_running_activations(
+        lambda W, x: torch.cumsum(x[:, None] * W, 0)
+    )  # includes pixel d
     assert ch05.check_ensemble_log_prob(lambda lp: torch.logsumexp(lp, 0) - math.log(lp.shape[0]))
     assert not ch05.check_ensemble_log_prob(lambda lp: lp.mean(0))
     assert not ch05.check_ensemble_log_prob(lambda lp: lp.exp().mean(0).log())  # underflows to -inf

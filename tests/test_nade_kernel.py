@@ -1,4 +1,5 @@
 """NADE's fast paths (genlib/models/nade_kernel.py) against the formula as written (genlib/models/nade.py)."""
+
 import pytest
 import torch
 
@@ -7,7 +8,7 @@ from genlib.models.nade import loop_logits, naive_logits
 from genlib.models.nade_kernel import shared_weight_logits
 
 TOLERANCE = {torch.float64: dict(atol=1e-10, rtol=1e-9), torch.float32: dict(atol=2e-5, rtol=1e-4)}
-SHAPE = (1, 4, 5)   # D = 20: blocks of 3 and 7 do not divide it
+SHAPE = (1, 4, 5)  # D = 20: blocks of 3 and 7 do not divide it
 
 
 def random_model(cls, dtype, seed, hidden=7):
@@ -37,8 +38,9 @@ def kernel_logits(model, x, block, images, path):
         c = c.contiguous()
     elif c.stride(0) != 0:
         raise AssertionError("the runs kernel needs one hidden bias for every step")
-    return shared_weight_logits(x.flatten(1)[:, steps], model.W[steps], c, model.V[steps], model.b[steps],
-                                block=block, images=images)
+    return shared_weight_logits(
+        x.flatten(1)[:, steps], model.W[steps], c, model.V[steps], model.b[steps], block=block, images=images
+    )
 
 
 def values_and_gradients(model, logits_fn, x, wrt_x):
@@ -62,11 +64,12 @@ PATHS = [("blocks", NADE), ("blocks", OrderAgnosticNADE), ("runs", NADE)]
 @pytest.mark.parametrize("path, cls", PATHS, ids=lambda p: getattr(p, "__name__", p))
 @pytest.mark.parametrize("block, images", [(1, 5), (3, 2), (4, 64), (7, 3), (20, 1), (32, 4)])
 @pytest.mark.parametrize("batch", [0, 1, 9])
-def test_fast_path_equals_the_formula_and_the_loop_in_values_and_gradients(dtype, path, cls, block, images,
-                                                                           batch):
+def test_fast_path_equals_the_formula_and_the_loop_in_values_and_gradients(
+    dtype, path, cls, block, images, batch
+):
     model = random_model(cls, dtype, seed=block + 10 * batch)
     x = binary(batch, dtype, seed=batch)
-    wrt_x = path == "blocks"                                 # the runs kernel gives no gradient w.r.t. x
+    wrt_x = path == "blocks"  # the runs kernel gives no gradient w.r.t. x
     fast = values_and_gradients(model, lambda x: kernel_logits(model, x, block, images, path), x, wrt_x)
     for reference in (naive_logits, loop_logits):
         ref = values_and_gradients(model, lambda x: reference(model, x), x, wrt_x)
@@ -76,7 +79,7 @@ def test_fast_path_equals_the_formula_and_the_loop_in_values_and_gradients(dtype
         assert fast[2].keys() == ref[2].keys()
         for name, a in fast[2].items():
             b = ref[2][name]
-            a = torch.zeros_like(x) if a is None else a   # the loop does not use the last pixel at all
+            a = torch.zeros_like(x) if a is None else a  # the loop does not use the last pixel at all
             b = torch.zeros_like(x) if b is None else b
             assert torch.allclose(a, b, **TOLERANCE[dtype]), f"gradient w.r.t. {name}"
 
@@ -100,6 +103,7 @@ def test_nade_takes_the_runs_kernel_and_the_order_agnostic_nade_the_blocks(monke
         def apply(*args):
             calls.append(kernel.__name__)
             return original(*args)
+
         original = kernel.apply
         return apply
 
@@ -108,7 +112,7 @@ def test_nade_takes_the_runs_kernel_and_the_order_agnostic_nade_the_blocks(monke
     x = binary(4, torch.float32, seed=0)
     for cls in (NADE, OrderAgnosticNADE):
         random_model(cls, torch.float32, seed=0)(x)
-    random_model(NADE, torch.float32, seed=0)(x.requires_grad_(True))       # a gradient w.r.t. x: blocks
+    random_model(NADE, torch.float32, seed=0)(x.requires_grad_(True))  # a gradient w.r.t. x: blocks
     assert calls == ["RunLogits", "SharedWeightLogits", "SharedWeightLogits"]
 
 
@@ -133,8 +137,9 @@ def test_autoregressive_property_by_gradients(block):
     model = random_model(NADE, torch.float64, seed=block)
     steps = model.steps()
     x = binary(2, torch.float64, seed=block).flatten(1)[:, steps].requires_grad_(True)
-    logits = shared_weight_logits(x, model.W[steps], model.step_bias(steps), model.V[steps], model.b[steps],
-                                  block=block)                     # x needs a gradient: the blocks kernel
+    logits = shared_weight_logits(
+        x, model.W[steps], model.step_bias(steps), model.V[steps], model.b[steps], block=block
+    )  # x needs a gradient: the blocks kernel
     for d in range(20):
         (g,) = torch.autograd.grad(logits[:, d].sum(), x, retain_graph=True)
         assert torch.all(g[:, d:] == 0), f"step {d} sees itself or a later pixel"
@@ -148,14 +153,15 @@ def test_runs_kernel_is_autoregressive():
     (The runs kernel takes no gradient w.r.t. x, so this checks the property by perturbation.)"""
     model = random_model(NADE, torch.float64, seed=9)
     steps = model.steps()
-    x = binary(6, torch.float64, seed=9).flatten(1)                # image layout, pixel i = steps[d]
+    x = binary(6, torch.float64, seed=9).flatten(1)  # image layout, pixel i = steps[d]
     for d in range(20):
         later, earlier = x.clone(), x.clone()
         later[:, steps[d:]] = 1 - later[:, steps[d:]]
         earlier[:, steps[:d]] = 1 - earlier[:, steps[:d]]
         with torch.no_grad():
-            base, moved_later, moved_earlier = (kernel_logits(model, v.view(-1, *SHAPE), 3, 4, "runs")[:, d]
-                                                for v in (x, later, earlier))
+            base, moved_later, moved_earlier = (
+                kernel_logits(model, v.view(-1, *SHAPE), 3, 4, "runs")[:, d] for v in (x, later, earlier)
+            )
         assert torch.allclose(moved_later, base, atol=1e-12, rtol=0), f"step {d} sees itself or a later pixel"
         if d > 0:
             assert not torch.allclose(moved_earlier, base), f"step {d} ignores the pixels before it"

@@ -31,14 +31,17 @@ def test_random_depends_on_seed_only():
     assert not torch.equal(orderings.get("random", 6, 6, seed=1), orderings.get("random", 6, 6, seed=2))
 
 
-@pytest.mark.parametrize("bad, match", [
-    ([0, 1, 2], "every one of the 4 pixels"),
-    ([0, 1, 1, 3], "not a permutation"),
-    ([0, 1, 2, 7], "not a permutation"),
-    ([[0, 1], [2, 3]], "1-D"),
-    ([0.0, 1.0, 2.0, 3.0], "integer"),
-    ("zigzag", "unknown ordering 'zigzag'"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ([0, 1, 2], "every one of the 4 pixels"),
+        ([0, 1, 1, 3], "not a permutation"),
+        ([0, 1, 2, 7], "not a permutation"),
+        ([[0, 1], [2, 3]], "1-D"),
+        ([0.0, 1.0, 2.0, 3.0], "integer"),
+        ("zigzag", "unknown ordering 'zigzag'"),
+    ],
+)
 def test_invalid_orderings_are_clear_errors(bad, match):
     with pytest.raises(ValueError, match=match):
         orderings.get(bad, 2, 2)
@@ -46,9 +49,13 @@ def test_invalid_orderings_are_clear_errors(bad, match):
 
 # --- neighbours_before: the local context an ordering gives each pixel ----------------------
 
+
 def test_neighbours_before_small_cases():
-    assert orderings.neighbours_before(orderings.get("raster", 3, 3), 3, 3).tolist() == \
-        [[0, 1, 1], [2, 4, 3], [2, 4, 3]]
+    assert orderings.neighbours_before(orderings.get("raster", 3, 3), 3, 3).tolist() == [
+        [0, 1, 1],
+        [2, 4, 3],
+        [2, 4, 3],
+    ]
     assert orderings.neighbours_before(orderings.get("column", 2, 2), 2, 2).tolist() == [[0, 2], [1, 3]]
 
 
@@ -64,8 +71,18 @@ def test_neighbours_before_matches_a_direct_count():
     H, W = 4, 5
     o = orderings.get("random", H, W, seed=7)
     r = orderings.rank(o, H, W)
-    want = [[sum(1 for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr or dc) and 0 <= i + dr < H
-                 and 0 <= j + dc < W and r[i + dr, j + dc] < r[i, j]) for j in range(W)] for i in range(H)]
+    want = [
+        [
+            sum(
+                1
+                for dr in (-1, 0, 1)
+                for dc in (-1, 0, 1)
+                if (dr or dc) and 0 <= i + dr < H and 0 <= j + dc < W and r[i + dr, j + dc] < r[i, j]
+            )
+            for j in range(W)
+        ]
+        for i in range(H)
+    ]
     assert orderings.neighbours_before(o, H, W).tolist() == want
 
 
@@ -129,12 +146,13 @@ def test_conditional_j_never_sees_step_j_or_later(cls, name):
             for ch in range(C):
                 x2 = x.clone().flatten(2)
                 fresh = _images(model, seed=1 + j * C + ch).flatten(2)
-                later = model.ordering[j + 1:]
+                later = model.ordering[j + 1 :]
                 x2[:, :, later] = fresh[:, :, later]
                 x2[:, ch:, i] = fresh[:, ch:, i]  # this pixel's own channel and those after it
                 got = _conditional(model(x2.view_as(x)), ch, r, c)
-                assert torch.allclose(got, _conditional(out, ch, r, c), atol=1e-6), \
+                assert torch.allclose(got, _conditional(out, ch, r, c), atol=1e-6), (
                     f"{cls.__name__}: step {j} (pixel {i}, channel {ch}) sees a later value"
+                )
                 x3 = fresh.view_as(x)  # everything re-drawn: something should change
                 changed += not torch.allclose(_conditional(model(x3), ch, r, c), _conditional(out, ch, r, c))
     assert changed > 0, "no conditional depends on anything: the check above could not fail"
@@ -152,8 +170,9 @@ def test_gradient_of_logit_j_wrt_step_j_or_later_is_exactly_zero(cls, name):
         assert torch.all(g.flatten()[model.ordering[j:]] == 0), f"step {j} (pixel {i}) sees a later pixel"
 
 
-@pytest.mark.parametrize("cls, name", [p for p in _cases() if p.values[0].pixel_kind == "binary"
-                                       and p.values[1] == "random"])
+@pytest.mark.parametrize(
+    "cls, name", [p for p in _cases() if p.values[0].pixel_kind == "binary" and p.values[1] == "random"]
+)
 def test_sampled_frequencies_match_exp_log_prob_on_3x3(cls, name):
     """10,000 samples of 3x3 images under a random ordering against exp(log_prob) of all 512 images:
     a chi-square test (bins with expected count < 5 pooled), at p = 0.001, with a fixed seed."""
@@ -168,6 +187,7 @@ def test_sampled_frequencies_match_exp_log_prob_on_3x3(cls, name):
 
 
 # --- the chapter 04 exercise checkers ---------------------------------------------------------
+
 
 def test_chapter_04_checkers_accept_right_answers_and_reject_wrong_ones():
     from genlib.exercises import ch04
@@ -184,4 +204,6 @@ def test_chapter_04_checkers_accept_right_answers_and_reject_wrong_ones():
 
     assert ch04.check_can_complete(can_complete)
     assert not ch04.check_can_complete(lambda ordering, known: True)
-    assert "not written yet" in repr(ch04.check_can_complete(lambda o, k: (_ for _ in ()).throw(NotImplementedError)))
+    assert "not written yet" in repr(
+        ch04.check_can_complete(lambda o, k: (_ for _ in ()).throw(NotImplementedError))
+    )

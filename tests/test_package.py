@@ -1,4 +1,5 @@
 """The shape of genlib itself: no import cycles (tools/import_cycles.py), one model family per file."""
+
 import importlib
 import inspect
 import pkgutil
@@ -19,8 +20,11 @@ import import_cycles  # noqa: E402
 
 def test_genlib_has_no_import_cycle():
     """Imports inside functions count too: a late import still ties two modules together."""
-    run = subprocess.run([sys.executable, str(ROOT / "tools" / "import_cycles.py"), str(ROOT / "genlib")],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "import_cycles.py"), str(ROOT / "genlib")],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "0 import cycle(s)" in run.stdout
 
@@ -38,8 +42,9 @@ def test_the_cycle_finder_sees_function_level_and_relative_imports(tmp_path):
     (pkg / "e.py").write_text("from . import a\n")  # imports into a cycle, is not part of one
     cycles = import_cycles.find_cycles(pkg)
     assert sorted(cycles) == [["pkg.a", "pkg.sub.b", "pkg.a"], ["pkg.c", "pkg.d", "pkg.c"]]
-    run = subprocess.run([sys.executable, str(ROOT / "tools" / "import_cycles.py"), str(pkg)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "import_cycles.py"), str(pkg)], capture_output=True, text=True
+    )
     assert run.returncode == 1 and "pkg.a -> pkg.sub.b -> pkg.a" in run.stdout
 
 
@@ -52,9 +57,14 @@ SHARED_FILES = {"genlib.models.pixelrnn": {"RowLSTM", "DiagonalBiLSTM"}}
 
 def model_classes(module) -> list[type]:
     """The public GenerativeModel subclasses that `module` itself defines (not the ones it imports)."""
-    return [obj for name, obj in vars(module).items()
-            if inspect.isclass(obj) and issubclass(obj, GenerativeModel)
-            and obj.__module__ == module.__name__ and not name.startswith("_")]
+    return [
+        obj
+        for name, obj in vars(module).items()
+        if inspect.isclass(obj)
+        and issubclass(obj, GenerativeModel)
+        and obj.__module__ == module.__name__
+        and not name.startswith("_")
+    ]
 
 
 def family_roots(module) -> list[str]:
@@ -84,8 +94,11 @@ def test_one_model_family_per_file(module):
 
 def test_the_family_rule_can_fail():
     fake = types.ModuleType("genlib.models.fake")
-    exec("from genlib.models import GenerativeModel, NADE\n"
-         "class A(GenerativeModel): pass\n"
-         "class A2(A): pass\n"
-         "class B(NADE): pass\n", fake.__dict__)
+    exec(
+        "from genlib.models import GenerativeModel, NADE\n"
+        "class A(GenerativeModel): pass\n"
+        "class A2(A): pass\n"
+        "class B(NADE): pass\n",
+        fake.__dict__,
+    )
     assert family_roots(fake) == ["A", "B"]

@@ -1,4 +1,5 @@
 """PixelRNN (chapter 07): causality by gradients, receptive fields, skewing, normalization, CLI."""
+
 import json
 import numpy as np
 import pytest
@@ -33,8 +34,13 @@ def test_no_output_sees_its_own_or_a_later_pixel_or_channel(cls, colours, levels
         for c in range(W):
             for ch in range(C):
                 g = receptive_field(model, r, c, ch, n=2)
-                later = [(ch2, r2, c2) for ch2 in range(C) for r2 in range(H) for c2 in range(W)
-                         if not earlier(r2, c2, ch2, r, c, ch)]
+                later = [
+                    (ch2, r2, c2)
+                    for ch2 in range(C)
+                    for r2 in range(H)
+                    for c2 in range(W)
+                    if not earlier(r2, c2, ch2, r, c, ch)
+                ]
                 seen = [p for p in later if g[p] != 0]
                 assert not seen, f"output ({r}, {c}) channel {ch} depends on later inputs {seen[:3]}"
 
@@ -47,8 +53,13 @@ def test_diagonal_bilstm_sees_every_earlier_pixel(shape):
         for c in range(W):
             for ch in range(C):
                 g = receptive_field(model, r, c, ch, n=4)
-                missed = [(r2, c2, ch2) for ch2 in range(C) for r2 in range(H) for c2 in range(W)
-                          if earlier(r2, c2, ch2, r, c, ch) and g[ch2, r2, c2] == 0]
+                missed = [
+                    (r2, c2, ch2)
+                    for ch2 in range(C)
+                    for r2 in range(H)
+                    for c2 in range(W)
+                    if earlier(r2, c2, ch2, r, c, ch) and g[ch2, r2, c2] == 0
+                ]
                 assert not missed, f"output ({r}, {c}) channel {ch} does not see {missed[:3]}"
 
 
@@ -77,8 +88,8 @@ def test_skew_shifts_row_r_by_r_and_unskew_undoes_it():
     s = skew(x)
     assert s.shape == (2, 3, 5, 11)
     for r in range(5):
-        assert torch.equal(s[:, :, r, r: r + 7], x[:, :, r])
-        assert torch.all(s[:, :, r, :r] == 0) and torch.all(s[:, :, r, r + 7:] == 0)
+        assert torch.equal(s[:, :, r, r : r + 7], x[:, :, r])
+        assert torch.all(s[:, :, r, :r] == 0) and torch.all(s[:, :, r, r + 7 :] == 0)
     assert torch.equal(unskew(s, 7), x)
     # a diagonal of the image is a column of the skewed map: pixel (r, c) sits in column r + c
     assert torch.equal(s[0, 0, :, 4], torch.stack([x[0, 0, r, 4 - r] for r in range(5)]))
@@ -133,8 +144,8 @@ def test_masks_a_and_b_at_the_centre():
     groups = channel_groups(3, 3)
     a = causal_mask(groups, groups, (3, 3), "A")
     b = causal_mask(groups, groups, (3, 3), "B")
-    assert torch.equal(a[:, :, 1, 1], torch.tensor([[0., 0, 0], [1, 0, 0], [1, 1, 0]]))  # R sees nothing
-    assert torch.equal(b[:, :, 1, 1], torch.tensor([[1., 0, 0], [1, 1, 0], [1, 1, 1]]))
+    assert torch.equal(a[:, :, 1, 1], torch.tensor([[0.0, 0, 0], [1, 0, 0], [1, 1, 0]]))  # R sees nothing
+    assert torch.equal(b[:, :, 1, 1], torch.tensor([[1.0, 0, 0], [1, 1, 0], [1, 1, 1]]))
     assert torch.all(a[:, :, 0] == 1) and torch.all(a[:, :, 1, 0] == 1)  # the row above, the left pixel
     assert torch.all(a[:, :, 2] == 0) and torch.all(a[:, :, 1, 2] == 0)  # the future
     assert channel_groups(6, 3).tolist() == [0, 0, 1, 1, 2, 2]
@@ -191,12 +202,36 @@ def test_cli_trains_and_evaluates(name, tmp_path, capsys):
     x = data.load("mnist5k", "test")[:48].numpy().astype(np.uint8).reshape(48, 784)
     np.savez(tmp_path / "tiny.npz", x=x)
     out, tiny = str(tmp_path / "m.pt"), str(tmp_path / "tiny.npz")
-    assert cli.main(["train", name, "--data", tiny, "--epochs", "1", "--batch-size", "16", "--quiet",
-                     "--set", "hidden=4", "--set", "layers=1", "--set", "out_hidden=8", "--out", out]) == 0
+    assert (
+        cli.main(
+            [
+                "train",
+                name,
+                "--data",
+                tiny,
+                "--epochs",
+                "1",
+                "--batch-size",
+                "16",
+                "--quiet",
+                "--set",
+                "hidden=4",
+                "--set",
+                "layers=1",
+                "--set",
+                "out_hidden=8",
+                "--out",
+                out,
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert cli.main(["eval", out, "--data", tiny, "--split", "train", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert 50 < result["nll_nats"] < 1000 and result["n"] == len(data.load(tiny, "train"))  # one x: 80 % train
+    assert 50 < result["nll_nats"] < 1000 and result["n"] == len(
+        data.load(tiny, "train")
+    )  # one x: 80 % train
 
 
 def test_exercise_checkers_accept_right_and_reject_wrong_answers():

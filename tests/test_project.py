@@ -1,4 +1,5 @@
 """The repository keeps its promises: environments agree, chapters are in sync and numbered."""
+
 import re
 import subprocess
 import sys
@@ -22,14 +23,16 @@ def test_environment_yml_matches_pyproject():
     wanted = dict(_req(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"])
     lines = (ROOT / "environment.yml").read_text().splitlines()
     conda = {}
-    for line in lines[lines.index("dependencies:"):]:
+    for line in lines[lines.index("dependencies:") :]:
         m = re.match(r"  - ([^\s:]+)$", line)
         if m and m.group(1) != "pip":
             name, ver = _req(m.group(1))
             if name != "python":
                 conda[name] = ver
     assert conda == wanted, "environment.yml and pyproject.toml list different dependencies"
-    assert any(re.match(r"\s+- -e \.\[dev\]", line) for line in lines), "environment.yml must pip-install genlib"
+    assert any(re.match(r"\s+- -e \.\[dev\]", line) for line in lines), (
+        "environment.yml must pip-install genlib"
+    )
     python = next(line for line in lines if re.match(r"  - python", line))
     assert project["requires-python"].replace(" ", "") in python
 
@@ -50,11 +53,16 @@ def test_chapters_are_numbered_pairs():
 
 @pytest.mark.parametrize("nb", _notebooks(), ids=lambda p: p.name)
 def test_jupytext_pair_in_sync(nb):
-    out = subprocess.run([sys.executable, "-m", "jupytext", "--to", "py:percent", "-o", "-", str(nb)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "jupytext", "--to", "py:percent", "-o", "-", str(nb)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out == nb.with_suffix(".py").read_text(), (
         f"{nb.name} and its .py differ: run `jupytext --sync notebooks/{nb.name}` "
-        f"(or `make notebooks NB={nb.name[:2]}`)")
+        f"(or `make notebooks NB={nb.name[:2]}`)"
+    )
 
 
 @pytest.mark.parametrize("nb", _notebooks(), ids=lambda p: p.name)

@@ -1,5 +1,6 @@
 """Property-based tests (hypothesis): edge-case inputs to the public functions give either a
 correct result or a clear ValueError — never a crash from deep inside PyTorch or NumPy."""
+
 import math
 
 import numpy as np
@@ -13,10 +14,17 @@ from genlib.exercises import Verdict, check_function, check_number
 from genlib.models.base import check_shape
 from genlib.orderings import check_ordering
 
-FAST = settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 sizes = st.integers(min_value=-2, max_value=9)
-odd_numbers = st.one_of(st.integers(-3, 12), st.floats(allow_nan=True, allow_infinity=True),
-                        st.booleans(), st.none(), st.text(max_size=3))
+odd_numbers = st.one_of(
+    st.integers(-3, 12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=3),
+)
 
 
 def is_permutation(o, n):
@@ -78,9 +86,19 @@ def test_check_shape(shape):
 
 
 @pytest.mark.parametrize("name,cls", MODELS, ids=[n for n, _ in MODELS])
-@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
-@given(C=st.integers(-1, 1), H=st.integers(-1, 4), W=st.integers(-1, 4), B=st.integers(1, 3), seed=st.integers(0, 99))
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    C=st.integers(-1, 1),
+    H=st.integers(-1, 4),
+    W=st.integers(-1, 4),
+    B=st.integers(1, 3),
+    seed=st.integers(0, 99),
+)
 def test_models_give_a_normalised_log_prob_or_a_clear_error(name, cls, C, H, W, B, seed):
     try:
         model = cls((C, H, W))
@@ -101,8 +119,16 @@ def test_models_give_a_normalised_log_prob_or_a_clear_error(name, cls, C, H, W, 
 
 
 @pytest.mark.parametrize("name,cls", DISCRETE, ids=[n for n, _ in DISCRETE])
-@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=st.floats(allow_nan=True, allow_infinity=True, width=32) | st.integers(-1, 256), where=st.integers(0, 8))
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    value=st.floats(allow_nan=True, allow_infinity=True, width=32) | st.integers(-1, 256),
+    where=st.integers(0, 8),
+)
 def test_models_refuse_pixels_of_the_wrong_kind(name, cls, value, where):
     model = cls((1, 3, 3))
     x = torch.zeros(2, 1, 3, 3)
@@ -117,7 +143,12 @@ def test_models_refuse_pixels_of_the_wrong_kind(name, cls, value, where):
 
 
 @pytest.mark.parametrize("name,cls", MODELS, ids=[n for n, _ in MODELS])
-@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(n=odd_numbers)
 def test_sample_counts(name, cls, n):
     model = cls((1, 2, 2))
@@ -129,7 +160,12 @@ def test_sample_counts(name, cls, n):
 
 
 @pytest.mark.parametrize("name,cls", BINARY, ids=[n for n, _ in BINARY])
-@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(known_shape=st.lists(st.integers(1, 4), min_size=1, max_size=4))
 def test_completion_masks_of_any_shape(name, cls, known_shape):
     model = cls((1, 3, 3))
@@ -144,9 +180,10 @@ def test_completion_masks_of_any_shape(name, cls, known_shape):
 
 # --- data, plots, checkpoints, exercise checkers ---------------------------------------------------
 @FAST
-@given(values=st.lists(st.floats(-10, 300) | st.just(float("nan")) | st.just(float("inf")),
-                       max_size=30),
-       threshold=st.none() | st.floats(0, 1))
+@given(
+    values=st.lists(st.floats(-10, 300) | st.just(float("nan")) | st.just(float("inf")), max_size=30),
+    threshold=st.none() | st.floats(0, 1),
+)
 def test_binarize(values, threshold):
     x = np.array(values, dtype=np.float64)
     ok = all(math.isfinite(v) and 0 <= np.float32(v) <= 255 for v in values)  # binarize works in float32
@@ -163,8 +200,15 @@ def test_binarize(values, threshold):
 
 
 @FAST
-@given(n=st.integers(0, 9), c=st.sampled_from([1, 3]), h=st.integers(1, 5), w=st.integers(1, 5),
-       nrow=st.none() | st.integers(-1, 12), pad=st.integers(-1, 3), scale=st.sampled_from([1.0, 255.0]))
+@given(
+    n=st.integers(0, 9),
+    c=st.sampled_from([1, 3]),
+    h=st.integers(1, 5),
+    w=st.integers(1, 5),
+    nrow=st.none() | st.integers(-1, 12),
+    pad=st.integers(-1, 3),
+    scale=st.sampled_from([1.0, 255.0]),
+)
 def test_make_grid(n, c, h, w, nrow, pad, scale):
     x = torch.rand(n, c, h, w) * scale
     try:
@@ -200,8 +244,10 @@ def test_any_flipped_bit_in_a_checkpoint_is_detected(tmp_path_factory, position,
 
 
 @FAST
-@given(answer=odd_numbers | st.integers() | st.just(256 ** 784) | st.just(Ellipsis),
-       expected=st.integers(-5, 5) | st.just(256 ** 784) | st.floats(-1e6, 1e6))
+@given(
+    answer=odd_numbers | st.integers() | st.just(256**784) | st.just(Ellipsis),
+    expected=st.integers(-5, 5) | st.just(256**784) | st.floats(-1e6, 1e6),
+)
 def test_check_number_always_gives_a_verdict(answer, expected):
     v = check_number(answer, expected, "hint")
     assert isinstance(v, Verdict) and isinstance(repr(v), str)

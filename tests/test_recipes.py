@@ -36,7 +36,9 @@ def test_reference_checkpoint_reproduces_its_recorded_nll(name):
 
 
 def test_reproduce_writes_a_verified_checkpoint_and_a_record(tmp_path, monkeypatch):
-    tiny = recipes.Recipe("fvsbn", data="mnist5k", fit=dict(epochs=2, batch_size=200, lr=1e-3), start_from_means=True)
+    tiny = recipes.Recipe(
+        "fvsbn", data="mnist5k", fit=dict(epochs=2, batch_size=200, lr=1e-3), start_from_means=True
+    )
     monkeypatch.setitem(recipes.RECIPES, "tiny", tiny)
     rec = cli.reproduce("tiny", folder=tmp_path, device="cpu", quiet=True)
     assert rec["history"]["epochs_run"] == 2 and len(rec["history"]["val_nll"]) == 2

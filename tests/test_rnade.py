@@ -1,4 +1,5 @@
 """RNADE, NADE for real-valued pixels (genlib/models/rnade.py, chapter 05)."""
+
 import math
 
 import pytest
@@ -53,7 +54,7 @@ def test_conditional_is_a_density_given_any_prefix():
 def test_autoregressive_property_by_gradients():
     model = make((1, 3, 3), ordering=torch.randperm(9, generator=torch.Generator().manual_seed(0)))
     x = torch.rand(1, 1, 3, 3, requires_grad=True)
-    params = model(x).flatten(2)                        # (1, 3K, 9)
+    params = model(x).flatten(2)  # (1, 3K, 9)
     for d, i in enumerate(model.ordering.tolist()):
         (g,) = torch.autograd.grad(params[0, :, i].sum(), x, retain_graph=True)
         assert torch.all(g.flatten()[model.ordering[d:]] == 0), f"step {d} sees a later pixel"
@@ -108,14 +109,20 @@ def test_bad_input_is_a_clear_error():
 
 
 def test_cli_evaluates_on_dequantized_digits8(tmp_path):
-    """`python -m genlib eval` dequantizes digits8 for a real-valued model (grey levels would have no density)."""
+    """`python -m genlib eval` dequantizes digits8 for a real-valued model (grey levels would have no
+    density)."""
     import json
     import subprocess
     import sys
 
     genlib.save(RNADE((1, 8, 8), hidden=8, components=2), tmp_path / "r.pt")
-    r = subprocess.run([sys.executable, "-m", "genlib", "eval", "r.pt", "--data", "digits8", "--json"],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "genlib", "eval", "r.pt", "--data", "digits8", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["model"] == "RNADE" and out["n"] == 361 and math.isfinite(out["nll_nats"])

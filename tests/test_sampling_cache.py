@@ -1,5 +1,6 @@
 """Incremental sampling of the PixelRNN models (genlib/models/pixel.py, chapter 06): the kept features and
 states give exactly the conditionals of one full forward pass, at every step, whatever is known."""
+
 import importlib.util
 import types
 from pathlib import Path
@@ -7,8 +8,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from genlib.models import (AutoregressiveModel, DiagonalBiLSTM, GatedPixelCNN, PixelCNN, RowLSTM,
-                           all_binary_images)
+from genlib.models import (
+    AutoregressiveModel,
+    DiagonalBiLSTM,
+    GatedPixelCNN,
+    PixelCNN,
+    RowLSTM,
+    all_binary_images,
+)
 from genlib.models.pixel import KeptFeatures, PixelModel, window
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,15 +50,20 @@ def uncached(model):
 def known_masks(shape, batch, gen):
     C, H, W = shape
     pixels = torch.rand(H, W, generator=gen) < 0.4  # pixels known in every image: their steps are skipped
-    pixels[1] = True                                # and a whole row
-    return {"nothing": torch.zeros(H, W, dtype=torch.bool),
-            "pixels and a row": pixels,
-            "channels, per image": torch.rand(batch, C, H, W, generator=gen) < 0.3}
+    pixels[1] = True  # and a whole row
+    return {
+        "nothing": torch.zeros(H, W, dtype=torch.bool),
+        "pixels and a row": pixels,
+        "channels, per image": torch.rand(batch, C, H, W, generator=gen) < 0.3,
+    }
 
 
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
-@pytest.mark.parametrize("shape,levels", [((1, 5, 6), 2), ((3, 4, 5), 2), ((3, 4, 5), 256)],
-                         ids=["binary", "binary RGB", "8-bit RGB"])
+@pytest.mark.parametrize(
+    "shape,levels",
+    [((1, 5, 6), 2), ((3, 4, 5), 2), ((3, 4, 5), 256)],
+    ids=["binary", "binary RGB", "8-bit RGB"],
+)
 def test_every_cached_conditional_equals_the_full_forward_pass(cls, shape, levels):
     model = make(cls, shape, levels)
     assert model.incremental

@@ -34,21 +34,25 @@ def test_resume_gives_the_same_weights_as_an_unbroken_run(tmp_path):
     ck = tmp_path / "run.state"
     train.fit(b, x[:300], x[300:], epochs=3, lr=0.05, patience=100, progress=False, checkpoint=ck)
     c = IndependentBernoulli((1, 4, 4))
-    hist = train.fit(c, x[:300], x[300:], epochs=6, lr=0.05, patience=100, progress=False,
-                     checkpoint=ck, resume=True)
+    hist = train.fit(
+        c, x[:300], x[300:], epochs=6, lr=0.05, patience=100, progress=False, checkpoint=ck, resume=True
+    )
     assert hist.epochs_run == 6
     assert torch.equal(a.logits, c.logits)
 
 
 def test_fit_or_load_reuses_the_cache():
     x = tiny_data()
-    m1, h1 = train.fit_or_load(IndependentBernoulli((1, 4, 4)), x[:300], x[300:], epochs=3,
-                               lr=0.1, progress=False, verbose=False)
-    m2, h2 = train.fit_or_load(IndependentBernoulli((1, 4, 4)), x[:300], x[300:], epochs=3,
-                               lr=0.1, progress=False, verbose=False)
+    m1, h1 = train.fit_or_load(
+        IndependentBernoulli((1, 4, 4)), x[:300], x[300:], epochs=3, lr=0.1, progress=False, verbose=False
+    )
+    m2, h2 = train.fit_or_load(
+        IndependentBernoulli((1, 4, 4)), x[:300], x[300:], epochs=3, lr=0.1, progress=False, verbose=False
+    )
     assert torch.equal(m1.logits, m2.logits) and h1 == h2
-    m3, h3 = train.fit_or_load(IndependentBernoulli((1, 4, 4)), x[:300], x[300:], epochs=4,
-                               lr=0.1, progress=False, verbose=False)
+    m3, h3 = train.fit_or_load(
+        IndependentBernoulli((1, 4, 4)), x[:300], x[300:], epochs=4, lr=0.1, progress=False, verbose=False
+    )
     assert h3.epochs_run == 4  # a different configuration trains anew
 
 
@@ -66,8 +70,18 @@ def test_cosine_schedule_decays_from_lr_to_zero_over_all_steps():
 def test_fit_uses_the_schedule_and_counts_clipped_steps():
     x = tiny_data()
     model = IndependentBernoulli((1, 4, 4))
-    hist = train.fit(model, x[:300], x[300:], epochs=3, lr=0.05, batch_size=100, schedule="cosine", clip=1e-6,
-                     patience=100, progress=False)
+    hist = train.fit(
+        model,
+        x[:300],
+        x[300:],
+        epochs=3,
+        lr=0.05,
+        batch_size=100,
+        schedule="cosine",
+        clip=1e-6,
+        patience=100,
+        progress=False,
+    )
     assert hist.steps == 9 and hist.clipped == 9  # 3 batches x 3 epochs, every gradient norm above 1e-6
     hist = train.fit(IndependentBernoulli((1, 4, 4)), x[:300], x[300:], epochs=1, clip=None, progress=False)
     assert hist.clipped == 0
@@ -84,8 +98,15 @@ def test_resume_refuses_a_cosine_schedule_of_another_length(tmp_path):
     state["run"]["epochs"] = 5  # the killed run was a 5-epoch run: its schedule spans 5 epochs
     ckpt.save_payload(state, tmp_path / "b.state")
     with pytest.raises(ValueError, match="was trained with epochs 5; this run asks for 2"):
-        train.fit(IndependentBernoulli((1, 4, 4)), x[:300], x[300:], epochs=2, checkpoint=tmp_path / "b.state",
-                  resume=True, **kw)
+        train.fit(
+            IndependentBernoulli((1, 4, 4)),
+            x[:300],
+            x[300:],
+            epochs=2,
+            checkpoint=tmp_path / "b.state",
+            resume=True,
+            **kw,
+        )
 
 
 def test_a_time_budget_ends_inside_an_epoch_and_keeps_the_best_model():
@@ -104,17 +125,26 @@ def test_a_time_budget_ends_inside_an_epoch_and_keeps_the_best_model():
     hist = train.fit(model, x, x[:100], epochs=2, minutes=0.01, batch_size=1, lr=0.05, progress=False)
     assert time.time() - t0 < 5
     assert hist.epochs_run == 1 and len(hist.val_nll) == 1 and hist.best_epoch == 0
-    assert "time budget of 0.01 min reached after" in hist.stopped and "of 4000 batches of epoch 1" in hist.stopped
+    assert (
+        "time budget of 0.01 min reached after" in hist.stopped
+        and "of 4000 batches of epoch 1" in hist.stopped
+    )
     assert 0 < hist.steps < 4000
     assert train.evaluate(model, x[:100]) == pytest.approx(hist.best_val_nll, abs=1e-4)
 
 
 def test_bad_fit_arguments_are_clear_errors():
     x = tiny_data()
-    for kw, phrase in [(dict(epochs=0), "epochs"), (dict(epochs=None), "epochs, minutes or both"),
-                       (dict(minutes=float("nan")), "minutes"), (dict(lr=float("inf")), "learning rate"),
-                       (dict(batch_size=0), "batch_size"), (dict(schedule="linear"), "schedule"),
-                       (dict(epochs=None, minutes=1, schedule="cosine"), "cosine"), (dict(clip=-1), "clip")]:
+    for kw, phrase in [
+        (dict(epochs=0), "epochs"),
+        (dict(epochs=None), "epochs, minutes or both"),
+        (dict(minutes=float("nan")), "minutes"),
+        (dict(lr=float("inf")), "learning rate"),
+        (dict(batch_size=0), "batch_size"),
+        (dict(schedule="linear"), "schedule"),
+        (dict(epochs=None, minutes=1, schedule="cosine"), "cosine"),
+        (dict(clip=-1), "clip"),
+    ]:
         with pytest.raises(ValueError, match=phrase):
             train.fit(IndependentBernoulli((1, 4, 4)), x, **kw, progress=False)
     with pytest.raises(ValueError, match="non-empty"):

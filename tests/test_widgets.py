@@ -1,4 +1,5 @@
 """genlib.widgets: the chapter widgets build and render headless, and their picture follows the controls."""
+
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import torch
@@ -15,6 +16,7 @@ def tiny_model_for(calls):
         with torch.no_grad():
             model.weight.add_(torch.randn_like(model.weight))
         return model.eval(), 12.5
+
     return model_for
 
 

@@ -9,6 +9,7 @@ when there is one, otherwise at `package` itself.
 Prints one cycle per group of modules that import each other (a strongly connected component)
 and exits with status 1 if there is any, 0 if there is none.
 """
+
 from __future__ import annotations
 
 import ast
@@ -42,8 +43,9 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
                 base = ".".join(base_parts + ([node.module] if node.module else []))
             else:
                 base = node.module
-            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
-                       for alias in node.names]
+            targets = [
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base for alias in node.names
+            ]
         else:
             continue
         for target in targets:
@@ -119,8 +121,10 @@ def find_cycles(package) -> list[list[str]]:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or not Path(argv[0], "__init__.py").is_file():
-        print("usage: python tools/import_cycles.py PACKAGE_DIR  (a folder with an __init__.py)",
-              file=sys.stderr)
+        print(
+            "usage: python tools/import_cycles.py PACKAGE_DIR  (a folder with an __init__.py)",
+            file=sys.stderr,
+        )
         return 2
     cycles = find_cycles(argv[0])
     for cycle in cycles:

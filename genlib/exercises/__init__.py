@@ -8,6 +8,7 @@ returns a `Verdict` that prints as one line:
     >>> ch01.check_rgb_pixel_parameters(256**3)
     ✗ not quite: a categorical over m values has m - 1 free parameters (they sum to 1)
 """
+
 from __future__ import annotations
 
 import math
@@ -39,14 +40,17 @@ def wrong(hint: str) -> Verdict:
     return Verdict(False, hint)
 
 
-def check_number(answer, expected, hint: str, *, rel: float = 1e-6, abs_tol: float = 0.0,
-                 explain: str = "") -> Verdict:
+def check_number(
+    answer, expected, hint: str, *, rel: float = 1e-6, abs_tol: float = 0.0, explain: str = ""
+) -> Verdict:
     """Right when answer equals expected (within rel / abs_tol); otherwise the hint."""
     if answer is None or answer is Ellipsis:
         return wrong(f"no answer yet. {hint}")
     exact = isinstance(expected, int) and not isinstance(expected, bool)  # counts must be exact
     if exact and isinstance(answer, int) and not isinstance(answer, bool):
-        return right(explain or f"{expected:,}") if answer == expected else wrong(hint)  # no float: 256**784 is fine
+        return (
+            right(explain or f"{expected:,}") if answer == expected else wrong(hint)
+        )  # no float: 256**784 is fine
     try:
         value = float(answer)
     except (TypeError, ValueError, OverflowError):

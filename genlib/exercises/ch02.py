@@ -1,4 +1,5 @@
 """Exercises of chapter 02 (independence and the chain rule)."""
+
 from __future__ import annotations
 
 import math
@@ -7,21 +8,28 @@ import torch
 
 from .. import counting
 from ..joint import Joint
-from . import check_function, check_number
+from . import Verdict, check_function, check_number
 
 
 def check_independent_parameters(answer) -> "Verdict":
     """How many parameters does the independent model of a binary 28x28 image have?"""
-    return check_number(answer, counting.independent(28 * 28),
-                        "one Bernoulli per pixel, and a Bernoulli has one free parameter")
+    return check_number(
+        answer,
+        counting.independent(28 * 28),
+        "one Bernoulli per pixel, and a Bernoulli has one free parameter",
+    )
 
 
 def check_chain_rule_factor_parameters(fn) -> "Verdict":
     """fn(j) -> free parameters of the factor p(x_j | x_1, ..., x_(j-1)) of binary variables (j from 1)."""
     cases = [((j,), 2 ** (j - 1)) for j in (1, 2, 3, 8, 20)]
-    return check_function(fn, cases, "the context x_1..x_(j-1) can take 2**(j-1) values, and for each "
-                          "one the factor is a Bernoulli with one parameter",
-                          explain="2**(j-1); summed over j = 1..n that is 2**n - 1, the joint table again")
+    return check_function(
+        fn,
+        cases,
+        "the context x_1..x_(j-1) can take 2**(j-1) values, and for each "
+        "one the factor is a Bernoulli with one parameter",
+        explain="2**(j-1); summed over j = 1..n that is 2**n - 1, the joint table again",
+    )
 
 
 def _tables():
@@ -39,14 +47,20 @@ def check_bayes(fn) -> "Verdict":
     for J in _tables():
         pb_a = J.conditional("b", "a")[1, 1].item()
         cases.append(((pb_a, J.p(a=1), J.p(b=1)), J.condition(b=1).p(a=1)))
-    return check_function(fn, cases, "p(a | b) = p(b | a) p(a) / p(b): the joint p(a, b) written two ways",
-                          compare=lambda a, b: math.isclose(float(a), b, rel_tol=1e-9))
+    return check_function(
+        fn,
+        cases,
+        "p(a | b) = p(b | a) p(a) / p(b): the joint p(a, b) written two ways",
+        compare=lambda a, b: math.isclose(float(a), b, rel_tol=1e-9),
+    )
 
 
 def check_markov_chain_parameters(answer) -> "Verdict":
     """Free parameters of p(a) p(b|a) p(c|b) p(d|c) for four binary variables."""
     parents = {"a": [], "b": ["a"], "c": ["b"], "d": ["c"]}
     J = Joint(torch.full((2, 2, 2, 2), 1 / 16), list(parents))
-    return check_number(answer, J.factor_parameters(parents),
-                        "p(a) has 1 parameter; each p(next | previous) has one Bernoulli per value of "
-                        "the previous variable")
+    return check_number(
+        answer,
+        J.factor_parameters(parents),
+        "p(a) has 1 parameter; each p(next | previous) has one Bernoulli per value of the previous variable",
+    )

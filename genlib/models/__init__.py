@@ -11,6 +11,7 @@
 
 `REGISTRY` maps the lower-case name the CLI uses to the class.
 """
+
 from .base import AutoregressiveModel, GenerativeModel, all_binary_images
 from .independent import IndependentBernoulli
 from .markov import MarkovTable
@@ -49,6 +50,22 @@ def get(name: str):
     raise ValueError(f"unknown model {name!r}; known models: {', '.join(sorted(REGISTRY))}")
 
 
-__all__ = ["GenerativeModel", "AutoregressiveModel", "PixelModel", "IndependentBernoulli", "MarkovTable",
-           "FVSBN", "RowLSTM", "DiagonalBiLSTM", "PixelCNN", "NADE", "OrderAgnosticNADE", "RNADE", "MADE",
-           "GatedPixelCNN", "REGISTRY", "get", "all_binary_images"]
+__all__ = [
+    "GenerativeModel",
+    "AutoregressiveModel",
+    "PixelModel",
+    "IndependentBernoulli",
+    "MarkovTable",
+    "FVSBN",
+    "RowLSTM",
+    "DiagonalBiLSTM",
+    "PixelCNN",
+    "NADE",
+    "OrderAgnosticNADE",
+    "RNADE",
+    "MADE",
+    "GatedPixelCNN",
+    "REGISTRY",
+    "get",
+    "all_binary_images",
+]

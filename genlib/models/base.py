@@ -17,6 +17,7 @@ rebuilds the model (this is how genlib.save / genlib.load work). It is checked: 
 that takes *args or **kwargs is an error when the class is defined, and a constructor that
 leaves an argument unstored is an error, naming it, when the model is built.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,6 +29,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..orderings import check_ordering, rank
+
 
 def check_shape(shape) -> tuple[int, int, int]:
     """Validate an image shape (C, H, W) and return it as a tuple of ints."""
@@ -62,8 +64,10 @@ class GenerativeModel(nn.Module):
         for p in inspect.signature(cls.__init__).parameters.values():
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 stars = "*" if p.kind == p.VAR_POSITIONAL else "**"
-                raise TypeError(f"{cls.__name__}.__init__ takes {stars}{p.name}; a genlib model "
-                                f"names every constructor argument so that `config` can rebuild it")
+                raise TypeError(
+                    f"{cls.__name__}.__init__ takes {stars}{p.name}; a genlib model "
+                    f"names every constructor argument so that `config` can rebuild it"
+                )
         if "__init__" in vars(cls):
             init = cls.__init__
 
@@ -84,8 +88,10 @@ class GenerativeModel(nn.Module):
         """Raise a TypeError naming any constructor argument that the model did not store."""
         for name in self.constructor_arguments():
             if not hasattr(self, name):
-                raise TypeError(f"{type(self).__name__} does not store its constructor argument {name!r}: "
-                                f"add `self.{name} = {name}` to __init__ so `config` can rebuild the model")
+                raise TypeError(
+                    f"{type(self).__name__} does not store its constructor argument {name!r}: "
+                    f"add `self.{name} = {name}` to __init__ so `config` can rebuild the model"
+                )
 
     @classmethod
     def pixel_kind_for(cls, **hyperparameters) -> str:
@@ -127,11 +133,14 @@ class GenerativeModel(nn.Module):
         if not isinstance(x, torch.Tensor):
             x = torch.as_tensor(x)
         if x.dim() == 3 and tuple(x.shape) == self.shape:
-            raise ValueError(f"{name} expects a batch (B, C, H, W); got one image of shape "
-                             f"{tuple(x.shape)}. Use x.unsqueeze(0).")
+            raise ValueError(
+                f"{name} expects a batch (B, C, H, W); got one image of shape "
+                f"{tuple(x.shape)}. Use x.unsqueeze(0)."
+            )
         if x.dim() != 4 or tuple(x.shape[1:]) != self.shape:
-            raise ValueError(f"{name} expects images of shape (B, {', '.join(map(str, self.shape))}); "
-                             f"got {tuple(x.shape)}")
+            raise ValueError(
+                f"{name} expects images of shape (B, {', '.join(map(str, self.shape))}); got {tuple(x.shape)}"
+            )
         if x.is_complex():
             raise ValueError(f"{name} expects real pixel values; got complex numbers ({x.dtype})")
         if x.is_floating_point() and torch.isnan(x).any():
@@ -141,12 +150,16 @@ class GenerativeModel(nn.Module):
         if self.pixel_kind == "binary":
             if not ((x == 0) | (x == 1)).all():
                 lo, hi = x.min().item(), x.max().item()
-                raise ValueError(f"{name} expects binary pixels in {{0, 1}}; got values in "
-                                 f"[{lo:g}, {hi:g}]. Did you forget genlib.data.binarize?")
+                raise ValueError(
+                    f"{name} expects binary pixels in {{0, 1}}; got values in "
+                    f"[{lo:g}, {hi:g}]. Did you forget genlib.data.binarize?"
+                )
         elif self.pixel_kind == "8bit":
             if not ((x >= 0) & (x <= 255) & (x == x.round())).all():
-                raise ValueError(f"{name} expects 8-bit pixels, integers in [0, 255]; got values in "
-                                 f"[{x.min().item():g}, {x.max().item():g}]")
+                raise ValueError(
+                    f"{name} expects 8-bit pixels, integers in [0, 255]; got values in "
+                    f"[{x.min().item():g}, {x.max().item():g}]"
+                )
         elif not torch.isfinite(x).all():
             raise ValueError(f"{name} expects finite real pixel values")
         return x
@@ -157,11 +170,16 @@ class GenerativeModel(nn.Module):
         x = self.check_input(x)
         if self.pixel_kind == "real" and x.numel() and not ((x > 0) & (x < 1)).all():
             binary = bool(((x == 0) | (x == 1)).all())
-            raise ValueError(f"{type(self).__name__} models real pixel values in (0, 1); got "
-                             + ("binary pixels {0, 1}: use a model of binary images, or grey levels "
-                                "dequantized with genlib.models.rnade.dequantize" if binary else
-                                f"values in [{x.min().item():g}, {x.max().item():g}]; dequantize grey levels "
-                                f"with genlib.models.rnade.dequantize"))
+            raise ValueError(
+                f"{type(self).__name__} models real pixel values in (0, 1); got "
+                + (
+                    "binary pixels {0, 1}: use a model of binary images, or grey levels "
+                    "dequantized with genlib.models.rnade.dequantize"
+                    if binary
+                    else f"values in [{x.min().item():g}, {x.max().item():g}]; dequantize grey levels "
+                    f"with genlib.models.rnade.dequantize"
+                )
+            )
         return x
 
     # --- the contract -----------------------------------------------------------------
@@ -215,12 +233,13 @@ class GenerativeModel(nn.Module):
         one; the other models start from it and learn the dependencies.
         """
         if self.pixel_kind != "binary":
-            raise ValueError(f"start_from_means is for binary pixels; {type(self).__name__} takes "
-                             f"{self.pixel_kind} pixels")
+            raise ValueError(
+                f"start_from_means is for binary pixels; {type(self).__name__} takes {self.pixel_kind} pixels"
+            )
         if not alpha >= 0:
             raise ValueError(f"alpha is a pseudo-count (Laplace smoothing) and must be >= 0; got {alpha}")
         x = self.check_input(x)
-        p = (x.sum(0) + alpha) / (x.shape[0] + 2 * alpha)              # (C, H, W)
+        p = (x.sum(0) + alpha) / (x.shape[0] + 2 * alpha)  # (C, H, W)
         self.set_pixel_logits(torch.logit(p))
         return self
 
@@ -235,8 +254,10 @@ class GenerativeModel(nn.Module):
         if tuple(known.shape) in {(H, W), (C, H, W), (batch, C, H, W)}:
             known = known.expand(batch, C, H, W)
         else:
-            raise ValueError(f"known must have shape (H, W), (C, H, W) or (B, C, H, W) matching "
-                             f"images (B={batch}, {C}, {H}, {W}); got {tuple(known.shape)}")
+            raise ValueError(
+                f"known must have shape (H, W), (C, H, W) or (B, C, H, W) matching "
+                f"images (B={batch}, {C}, {H}, {W}); got {tuple(known.shape)}"
+            )
         return known
 
     def draw(self, params) -> torch.Tensor:
@@ -283,8 +304,9 @@ class AutoregressiveModel(GenerativeModel):
         """`model.ordering = o` is checked, moved to the model's device, and everything follows it."""
         if name == "ordering" and "ordering" in self._buffers:
             if "ordering" not in self.constructor_arguments():
-                raise ValueError(f"{type(self).__name__} generates pixels in raster order only; it takes "
-                                 f"no ordering")
+                raise ValueError(
+                    f"{type(self).__name__} generates pixels in raster order only; it takes no ordering"
+                )
             value = check_ordering(value, self.num_pixels).to(self._buffers["ordering"].device)
         super().__setattr__(name, value)
 
@@ -307,8 +329,8 @@ class AutoregressiveModel(GenerativeModel):
     @torch.no_grad()
     def complete(self, x, known):
         x = self.check_input(x).clone()
-        known = self._known_mask(known, x.shape[0]).flatten(1)        # (B, D)
-        xf = x.view(x.shape[0], self.dim)                                 # (B, D), a view: writes go into x
+        known = self._known_mask(known, x.shape[0]).flatten(1)  # (B, D)
+        xf = x.view(x.shape[0], self.dim)  # (B, D), a view: writes go into x
         steps = self.steps()
         cache = {"steps": steps, "known": known}
         was_training = self.training
@@ -340,6 +362,6 @@ def all_binary_images(shape, device=None) -> torch.Tensor:
     D = C * H * W
     if D > 20:
         raise ValueError(f"2**{D} images are too many to enumerate; use at most 20 pixels")
-    idx = torch.arange(2 ** D, device=device)
+    idx = torch.arange(2**D, device=device)
     bits = (idx.unsqueeze(1) >> torch.arange(D - 1, -1, -1, device=device)) & 1
     return bits.float().view(-1, C, H, W)

@@ -1,4 +1,5 @@
 """The fully visible sigmoid belief network, FVSBN (chapter 04)."""
+
 from __future__ import annotations
 
 import torch
@@ -29,7 +30,7 @@ class FVSBN(AutoregressiveModel):
         n = self.dim
         self.register_buffer("mask", torch.tril(torch.ones(n, n), diagonal=-1), persistent=False)
         self.weight = nn.Parameter(torch.zeros(n, n))  # W[j, i]: weight of step i in the logit of step j
-        self.bias = nn.Parameter(torch.zeros(n))       # b[j]: logit of step j when nothing is known
+        self.bias = nn.Parameter(torch.zeros(n))  # b[j]: logit of step j when nothing is known
 
     @property
     def num_free_parameters(self) -> int:
@@ -46,11 +47,11 @@ class FVSBN(AutoregressiveModel):
     def forward(self, x):
         """The logit of every pixel's conditional, in image layout (B, C, H, W)."""
         x = self.check_input(x)
-        steps = self.steps()                                            # derived from self.ordering
-        x_o = x.flatten(1)[:, steps]                                    # (B, n), in generation order
-        logits_o = x_o @ (self.weight * self.mask).T + self.bias        # (B, n), mask applied functionally
+        steps = self.steps()  # derived from self.ordering
+        x_o = x.flatten(1)[:, steps]  # (B, n), in generation order
+        logits_o = x_o @ (self.weight * self.mask).T + self.bias  # (B, n), mask applied functionally
         logits = torch.empty_like(logits_o)
-        logits[:, steps] = logits_o                                     # back to image layout
+        logits[:, steps] = logits_o  # back to image layout
         return logits.view(-1, *self.shape)
 
     def conditional(self, x, j, cache):

@@ -19,6 +19,7 @@ Sampling keeps both stacks row by row, as PixelModel does (genlib/models/pixel.p
 the vertical stack runs on it once, all layers (`finish_row`), and its link to row r + 1 is kept; a step
 then computes the horizontal stack at one pixel, each 1 x k kernel reading its kept input on the left.
 """
+
 from __future__ import annotations
 
 import torch
@@ -52,29 +53,30 @@ class GatedLayer(nn.Module):
         super().__init__()
         self.n, self.first = k // 2, first
         self.vertical = nn.Conv2d(in_channels, 2 * p, (k // 2 + 1, k))  # rows r-n..r, columns c-n..c+n
-        gate_groups = channel_groups(p, colours).repeat(2)                # a and b: the same colour groups
-        self.horizontal = MaskedConv2d(in_channels, 2 * p, (1, k), "A" if first else "B", colours,
-                                       out_groups=gate_groups)            # columns c-n..c of row r
+        gate_groups = channel_groups(p, colours).repeat(2)  # a and b: the same colour groups
+        self.horizontal = MaskedConv2d(
+            in_channels, 2 * p, (1, k), "A" if first else "B", colours, out_groups=gate_groups
+        )  # columns c-n..c of row r
         self.vertical_to_horizontal = nn.Conv2d(2 * p, 2 * p, 1)
         self.horizontal_out = MaskedConv2d(p, p, 1, "B", colours)
 
     def forward(self, v, h):
         n = self.n
-        v_pre = self.vertical(F.pad(v, (n, n, n, 0)))                     # (B, 2p, H, W): rows <= r
+        v_pre = self.vertical(F.pad(v, (n, n, n, 0)))  # (B, 2p, H, W): rows <= r
         h_pre = self.horizontal(h) + self.vertical_to_horizontal(shift_down(v_pre))  # rows < r, or row r left
-        h_out = self.horizontal_out(gate(h_pre))                          # (B, p, H, W)
-        return gate(v_pre), (h_out if self.first else h + h_out)          # residual after the first layer
+        h_out = self.horizontal_out(gate(h_pre))  # (B, p, H, W)
+        return gate(v_pre), (h_out if self.first else h + h_out)  # residual after the first layer
 
     def vertical_row(self, v, r):
         """The vertical stack's pre-activation at row r alone, from v's rows r-n..r: (B, 2p, W)."""
         n = self.n
-        band = rows_up_to(v, r, n)                                        # (B, in, n + 1, W)
+        band = rows_up_to(v, r, n)  # (B, in, n + 1, W)
         return F.conv2d(band, self.vertical.weight, self.vertical.bias, padding=(0, n))[:, :, 0]
 
     def pixel(self, h, h_pre):
         """The horizontal stack at one pixel (sampling): h (B, in) its input there, h_pre (B, 2p) its
         pre-activation (the 1 x k kernel on the pixels to the left plus the link from the row above)."""
-        h_out = self.horizontal_out.at_pixels(gate(h_pre))               # (B, p)
+        h_out = self.horizontal_out.at_pixels(gate(h_pre))  # (B, p)
         return h_out if self.first else h + h_out
 
 
@@ -94,8 +96,15 @@ class GatedPixelCNN(AutoregressiveModel):
     pixel_kind = PixelKindFromLevels()  # read from levels, as for every PixelModel
     pixel_kind_for = classmethod(PixelModel.pixel_kind_for.__func__)
 
-    def __init__(self, shape=(1, 28, 28), channels: int = 32, layers: int = 7, kernel: int = 3,
-                 levels: int | None = 2, out_hidden: int = 64):
+    def __init__(
+        self,
+        shape=(1, 28, 28),
+        channels: int = 32,
+        layers: int = 7,
+        kernel: int = 3,
+        levels: int | None = 2,
+        out_hidden: int = 64,
+    ):
         super().__init__(shape)  # raster order: the only order these convolutions know
         if levels is None:
             levels = 2
@@ -103,21 +112,32 @@ class GatedPixelCNN(AutoregressiveModel):
         C = self.shape[0]
         for name, value in (("channels", channels), ("out_hidden", out_hidden)):
             if not isinstance(value, int) or isinstance(value, bool) or value < C:
-                raise ValueError(f"{name} must be an int >= the number of colours {C} (each colour needs "
-                                 f"its own features); got {value!r}")
+                raise ValueError(
+                    f"{name} must be an int >= the number of colours {C} (each colour needs "
+                    f"its own features); got {value!r}"
+                )
         if not isinstance(layers, int) or isinstance(layers, bool) or layers < 1:
             raise ValueError(f"layers must be a whole number >= 1; got {layers!r}")
         if not isinstance(kernel, int) or isinstance(kernel, bool) or kernel < 3 or kernel % 2 == 0:
             raise ValueError(f"kernel must be odd and >= 3 (it needs a centre); got {kernel!r}")
         self.channels, self.layers, self.kernel, self.levels, self.out_hidden = (
-            channels, layers, kernel, levels, out_hidden)
+            channels,
+            layers,
+            kernel,
+            levels,
+            out_hidden,
+        )
         K = 1 if levels == 2 else 256
-        self.stack = nn.ModuleList([GatedLayer(C, channels, 7, C, first=True)] +
-                                   [GatedLayer(channels, channels, kernel, C, first=False)
-                                    for _ in range(layers - 1)])
+        self.stack = nn.ModuleList(
+            [GatedLayer(C, channels, 7, C, first=True)]
+            + [GatedLayer(channels, channels, kernel, C, first=False) for _ in range(layers - 1)]
+        )
         self.output_layers = nn.Sequential(
-            nn.ReLU(), MaskedConv2d(channels, out_hidden, 1, "B", C),
-            nn.ReLU(), MaskedConv2d(out_hidden, C * K, 1, "B", C))  # channel j predicts colour j // K
+            nn.ReLU(),
+            MaskedConv2d(channels, out_hidden, 1, "B", C),
+            nn.ReLU(),
+            MaskedConv2d(out_hidden, C * K, 1, "B", C),
+        )  # channel j predicts colour j // K
 
     def forward(self, x):
         """Logits of every conditional: (B, C, H, W) for levels=2, (B, 256, C, H, W) for levels=256."""
@@ -127,14 +147,14 @@ class GatedPixelCNN(AutoregressiveModel):
         v = h = x = self._scaled(x)
         for layer in self.stack:
             v, h = layer(v, h)
-        out = self.output_layers(h)                                  # (B, C*K, H, W)
+        out = self.output_layers(h)  # (B, C*K, H, W)
         if self.levels == 2:
             return out
         B, _, H, W = out.shape
         return out.view(B, self.shape[0], 256, H, W).transpose(1, 2)  # (B, 256, C, H, W)
 
     def _scaled(self, x):
-        return x if self.levels == 2 else x / 127.5 - 1                # 8-bit pixels scaled to [-1, 1]
+        return x if self.levels == 2 else x / 127.5 - 1  # 8-bit pixels scaled to [-1, 1]
 
     # --- sampling: PixelModel's loop (keep every pixel before (r, c), then compute (r, c)) ----------
     conditional, core_at = PixelModel.conditional, PixelModel.core_at
@@ -145,29 +165,31 @@ class GatedPixelCNN(AutoregressiveModel):
         the pixels kept so far and its vertical input at the rows finished so far; per layer, the link
         from the last finished row to the next."""
         B, _, H, W = x.shape
-        zeros = x.new_zeros(B, 2 * self.channels, 1, W)                    # row 0's link reads zeros
-        return {"h": [KeptFeatures(x, self.channels, (1, 2 * layer.n + 1)) for layer in self.stack[1:]],
-                "v": [x.new_zeros(B, self.channels, H, W) for _ in self.stack[1:]],
-                "link": [layer.vertical_to_horizontal(zeros)[:, :, 0] for layer in self.stack]}
+        zeros = x.new_zeros(B, 2 * self.channels, 1, W)  # row 0's link reads zeros
+        return {
+            "h": [KeptFeatures(x, self.channels, (1, 2 * layer.n + 1)) for layer in self.stack[1:]],
+            "v": [x.new_zeros(B, self.channels, H, W) for _ in self.stack[1:]],
+            "link": [layer.vertical_to_horizontal(zeros)[:, :, 0] for layer in self.stack],
+        }
 
     def finish_row(self, x, r, memory):
         """Row r is final: the vertical stack on row r, every layer; the links become row r + 1's."""
-        inputs = [x] + memory["v"]                                         # each layer's vertical input
+        inputs = [x] + memory["v"]  # each layer's vertical input
         for i, layer in enumerate(self.stack):
-            v_pre = layer.vertical_row(inputs[i], r)[:, :, None]           # (B, 2p, 1, W)
+            v_pre = layer.vertical_row(inputs[i], r)[:, :, None]  # (B, 2p, 1, W)
             memory["link"][i] = layer.vertical_to_horizontal(v_pre)[:, :, 0]
             if i + 1 < len(self.stack):
                 inputs[i + 1][:, :, r] = gate(v_pre)[:, :, 0]
 
     def core_pixel(self, x, r, c, memory, keep):
         """The horizontal stack's output at pixel (r, c), (B, p): one pixel per layer."""
-        h = x[:, :, r, c]                                                  # (B, C)
+        h = x[:, :, r, c]  # (B, C)
         for i, layer in enumerate(self.stack):
             if i == 0:  # the image itself, final before (r, c): nothing to keep
                 h_pre = layer.horizontal.at(window(x, r, c, 1, 2 * layer.n + 1))
-            else:       # the layer's input at (r, c) is final in every colour it may see: keep it
+            else:  # the layer's input at (r, c) is final in every colour it may see: keep it
                 kept = memory["h"][i - 1]
                 kept.put(r, c, h)
-                h_pre = kept.conv(layer.horizontal, r, c)                  # (B, 2p)
+                h_pre = kept.conv(layer.horizontal, r, c)  # (B, 2p)
             h = layer.pixel(h, h_pre + memory["link"][i][:, :, c])
         return h

@@ -1,4 +1,5 @@
 """The fully independent model (chapters 00 and 02)."""
+
 from __future__ import annotations
 
 import torch

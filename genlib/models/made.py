@@ -12,6 +12,7 @@ Every unit carries a degree m: an input's degree is the step at which it is gene
 unit's degree is the largest input step it may see. A connection is kept only if it cannot carry
 information from a step to itself or to an earlier step; see `MADE` for the rule.
 """
+
 from __future__ import annotations
 
 import math
@@ -44,8 +45,16 @@ class MADE(AutoregressiveModel):
 
     pixel_kind = "binary"
 
-    def __init__(self, shape=(1, 28, 28), hidden=(500,), num_masks: int = 1, ordering=None,
-                 direct: bool = True, order_agnostic: bool = False, seed: int = 0):
+    def __init__(
+        self,
+        shape=(1, 28, 28),
+        hidden=(500,),
+        num_masks: int = 1,
+        ordering=None,
+        direct: bool = True,
+        order_agnostic: bool = False,
+        seed: int = 0,
+    ):
         super().__init__(shape, ordering)
         hidden = (hidden,) if isinstance(hidden, int) and not isinstance(hidden, bool) else hidden
         try:
@@ -53,8 +62,9 @@ class MADE(AutoregressiveModel):
         except TypeError:
             hidden = None
         if not hidden or not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden):
-            raise ValueError(f"hidden must be the sizes of the hidden layers, e.g. (500,) or (500, 500); "
-                             f"got {hidden!r}")
+            raise ValueError(
+                f"hidden must be the sizes of the hidden layers, e.g. (500,) or (500, 500); got {hidden!r}"
+            )
         if not isinstance(num_masks, int) or isinstance(num_masks, bool) or num_masks < 1:
             raise ValueError(f"num_masks must be a whole number >= 1 (1: one fixed mask); got {num_masks!r}")
         for name, value in (("direct", direct), ("order_agnostic", order_agnostic)):
@@ -66,7 +76,7 @@ class MADE(AutoregressiveModel):
         self.order_agnostic, self.seed = order_agnostic, seed
         D, sizes = self.dim, (self.dim, *hidden)
         self.hidden_layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
-        self.output_layer = nn.Linear(hidden[-1], D)                  # V, b
+        self.output_layer = nn.Linear(hidden[-1], D)  # V, b
         self.direct_layer = nn.Linear(D, D, bias=False) if direct else None  # A
         self.register_buffer("step", torch.zeros((), dtype=torch.long))  # training steps: picks the mask
         self._mask_cache = {}
@@ -111,19 +121,21 @@ class MADE(AutoregressiveModel):
         key = (k, self.ordering.device, self.ordering.cpu().numpy().tobytes())
         if key not in self._mask_cache:
             if len(self._mask_cache) >= self.num_masks:
-                self._mask_cache.clear()                           # the ordering or the device changed
+                self._mask_cache.clear()  # the ordering or the device changed
             m = self.degrees(k)
-            out = [m[l + 1][:, None] >= m[l][None, :] for l in range(len(self.hidden))]
-            out.append(m[0][:, None] > m[-1][None, :])             # strict: an output never sees its own step
+            out = [m[i + 1][:, None] >= m[i][None, :] for i in range(len(self.hidden))]
+            out.append(m[0][:, None] > m[-1][None, :])  # strict: an output never sees its own step
             if self.direct:
-                out.append(m[0][:, None] > m[0][None, :])          # strict as well
+                out.append(m[0][:, None] > m[0][None, :])  # strict as well
             self._mask_cache[key] = out
         return self._mask_cache[key]
 
     def _check_mask(self, k):
         if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < self.num_masks:
-            raise ValueError(f"mask must be an int in 0..{self.num_masks - 1} (this MADE has num_masks="
-                             f"{self.num_masks}); got {k!r}")
+            raise ValueError(
+                f"mask must be an int in 0..{self.num_masks - 1} (this MADE has num_masks="
+                f"{self.num_masks}); got {k!r}"
+            )
 
     # --- one pass, every conditional -------------------------------------------------------------
     def _logits(self, x, k: int = 0) -> torch.Tensor:
@@ -131,7 +143,7 @@ class MADE(AutoregressiveModel):
         M = self._bool_masks(k)
         h = x
         for layer, M_l in zip(self.hidden_layers, M):
-            h = torch.relu(F.linear(h, layer.weight * M_l, layer.bias))           # (B, H_l)
+            h = torch.relu(F.linear(h, layer.weight * M_l, layer.bias))  # (B, H_l)
         out = F.linear(h, self.output_layer.weight * M[len(self.hidden)], self.output_layer.bias)  # (B, D)
         if self.direct:
             out = out + F.linear(x, self.direct_layer.weight * M[-1])
@@ -148,8 +160,12 @@ class MADE(AutoregressiveModel):
         x = self.check_input(x)
         xf = x.flatten(1)
         ks = range(self.num_masks) if mask is None else [mask]
-        lp = torch.stack([-F.binary_cross_entropy_with_logits(self._logits(xf, k), xf, reduction="none")
-                          .sum(1) for k in ks])                                  # (K, B)
+        lp = torch.stack(
+            [
+                -F.binary_cross_entropy_with_logits(self._logits(xf, k), xf, reduction="none").sum(1)
+                for k in ks
+            ]
+        )  # (K, B)
         return torch.logsumexp(lp, 0) - math.log(len(ks))
 
     def nll(self, x):
@@ -167,10 +183,13 @@ class MADE(AutoregressiveModel):
         nothing is known), then follows that mask's ordering."""
         x = self.check_input(x).clone()
         B = x.shape[0]
-        known = self._known_mask(known, B).flatten(1)                  # (B, D)
-        xf = x.view(B, self.dim)                                       # a view: writes go into x
-        pick = torch.randint(self.num_masks, (B,), device=x.device) if self.num_masks > 1 else \
-            torch.zeros(B, dtype=torch.long, device=x.device)
+        known = self._known_mask(known, B).flatten(1)  # (B, D)
+        xf = x.view(B, self.dim)  # a view: writes go into x
+        pick = (
+            torch.randint(self.num_masks, (B,), device=x.device)
+            if self.num_masks > 1
+            else torch.zeros(B, dtype=torch.long, device=x.device)
+        )
         for k in pick.unique().tolist():
             rows = (pick == k).nonzero().squeeze(1)
             xk, known_k = xf[rows], known[rows]
@@ -200,4 +219,3 @@ def log_prob_averaged_logits(model: MADE, x) -> torch.Tensor:
     xf = x.flatten(1)
     logits = torch.stack([model._logits(xf, k) for k in range(model.num_masks)]).mean(0)  # (B, D)
     return -F.binary_cross_entropy_with_logits(logits, xf, reduction="none").sum(1)
-

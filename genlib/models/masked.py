@@ -13,6 +13,7 @@ At the centre itself the feature maps are split into C groups (R, G, B for C = 3
 The mask is applied functionally, F.conv2d(x, weight * mask), so the gradient of a masked
 weight is zero as well and no optimizer step can bring a forbidden connection back.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,8 +39,8 @@ def causal_mask(out_groups, in_groups, kernel, kind: str) -> torch.Tensor:
     if kh % 2 == 0 or kw % 2 == 0:
         raise ValueError(f"masked kernels need odd sizes so they have a centre; got {kh}x{kw}")
     mask = torch.zeros(len(out_groups), len(in_groups), kh, kw)
-    mask[:, :, : kh // 2, :] = 1             # every row above the centre
-    mask[:, :, kh // 2, : kw // 2] = 1       # the pixels left of the centre in its row
+    mask[:, :, : kh // 2, :] = 1  # every row above the centre
+    mask[:, :, kh // 2, : kw // 2] = 1  # the pixels left of the centre in its row
     g_out, g_in = out_groups[:, None], in_groups[None, :]
     mask[:, :, kh // 2, kw // 2] = (g_out > g_in).float() if kind == "A" else (g_out >= g_in).float()
     return mask

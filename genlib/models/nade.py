@@ -10,6 +10,7 @@ Three implementations of the same D conditionals, so the chapter and the tests c
 (all conditionals at once, O(HD), no Python loop over pixels: the fused kernel of
 genlib/models/nade_kernel.py). Here H is the number of hidden units and D the number of pixels.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,7 +40,7 @@ class NADE(AutoregressiveModel):
             raise ValueError(f"hidden must be a positive int (the number of hidden units); got {hidden!r}")
         self.hidden = hidden
         D = self.dim
-        self.W = nn.Parameter(torch.randn(D, hidden) / math.sqrt(D))   # input -> hidden, row per pixel
+        self.W = nn.Parameter(torch.randn(D, hidden) / math.sqrt(D))  # input -> hidden, row per pixel
         self.c = nn.Parameter(torch.zeros(hidden))
         self.V = nn.Parameter(torch.randn(D, hidden) / math.sqrt(hidden))  # hidden -> logit, row per pixel
         self.b = nn.Parameter(torch.zeros(D))
@@ -58,14 +59,14 @@ class NADE(AutoregressiveModel):
         The same numbers as `naive_logits` (the formula as written), computed by the fused kernel
         of genlib/models/nade_kernel.py.
         """
-        c_steps = self.step_bias(steps)                                   # (D, H)
+        c_steps = self.step_bias(steps)  # (D, H)
         return nade_kernel.shared_weight_logits(x_o, self.W[steps], c_steps, self.V[steps], self.b[steps])
 
     def forward(self, x, ordering=None):
         """The logit of every pixel's conditional, in image layout (B, *shape)."""
         x = self.check_input(x)
         steps = self.steps(ordering)
-        logits_o = self.logits_in_order(x.flatten(1)[:, steps], steps)   # (B, D)
+        logits_o = self.logits_in_order(x.flatten(1)[:, steps], steps)  # (B, D)
         out = torch.empty_like(logits_o)
         out[:, steps] = logits_o
         return out.view(-1, *self.shape)
@@ -99,8 +100,10 @@ def naive_logits(model: NADE, x, ordering=None) -> torch.Tensor:
     x = model.check_input(x)
     steps = model.steps(ordering)
     x_o, W, c_steps = x.flatten(1)[:, steps], model.W[steps], model.step_bias(steps)
-    out = [model.b[i] + torch.sigmoid(c_steps[d] + x_o[:, :d] @ W[:d]) @ model.V[i]
-           for d, i in enumerate(steps.tolist())]
+    out = [
+        model.b[i] + torch.sigmoid(c_steps[d] + x_o[:, :d] @ W[:d]) @ model.V[i]
+        for d, i in enumerate(steps.tolist())
+    ]
     return torch.stack(out, 1)
 
 
@@ -111,7 +114,9 @@ def loop_logits(model: NADE, x, ordering=None) -> torch.Tensor:
     x_o = x.flatten(1)[:, steps]
     # rows unbound once: indexing a (D, H) tensor at every step would make autograd write a (D, H) gradient
     # of zeros per step (measured up to 1.7x slower)
-    c, W, V, b = (t.unbind(0) for t in (model.step_bias(steps), model.W[steps], model.V[steps], model.b[steps]))
+    c, W, V, b = (
+        t.unbind(0) for t in (model.step_bias(steps), model.W[steps], model.V[steps], model.b[steps])
+    )
     S, out = torch.zeros(x.shape[0], model.hidden, device=x.device), []
     for d, x_d in enumerate(x_o.unbind(1)):
         out.append(b[d] + torch.sigmoid(c[d] + S) @ V[d])
@@ -132,11 +137,11 @@ class OrderAgnosticNADE(NADE):
 
     def __init__(self, shape=(1, 28, 28), hidden: int = 500, ordering=None):
         super().__init__(shape, hidden, ordering)
-        self.U = nn.Parameter(torch.zeros(self.dim, hidden))   # mask -> hidden, row per pixel
+        self.U = nn.Parameter(torch.zeros(self.dim, hidden))  # mask -> hidden, row per pixel
 
     def step_bias(self, steps):
         U = self.U[steps]
-        return self.c + torch.cumsum(U, 0) - U                     # c + sum_{j<d} U[o[j]], (D, H)
+        return self.c + torch.cumsum(U, 0) - U  # c + sum_{j<d} U[o[j]], (D, H)
 
     def order_agnostic_loss(self, x, generator=None, reduce: bool = True) -> torch.Tensor:
         """The training objective of Uria et al. (2014), an unbiased estimate of E_o[-log p(x | o)].
@@ -146,13 +151,13 @@ class OrderAgnosticNADE(NADE):
         generator: a torch.Generator for the random draws (fixed: the same draws every call).
         reduce=False: the estimate per image, (B,).
         """
-        x = self.check_input(x).flatten(1)                          # (B, D)
+        x = self.check_input(x).flatten(1)  # (B, D)
         B, D = x.shape
         k = torch.randint(0, D, (B, 1), device=x.device, generator=generator)  # k = d - 1 observed pixels
         u = torch.rand(B, D, device=x.device, generator=generator)
-        m = (u.argsort(1).argsort(1) < k).float()                   # a random subset of size k
-        h = torch.sigmoid(self.c + (x * m) @ self.W + m @ self.U)   # (B, H)
-        logits = self.b + h @ self.V.T                               # (B, D)
+        m = (u.argsort(1).argsort(1) < k).float()  # a random subset of size k
+        h = torch.sigmoid(self.c + (x * m) @ self.W + m @ self.U)  # (B, H)
+        logits = self.b + h @ self.V.T  # (B, D)
         nll = (F.binary_cross_entropy_with_logits(logits, x, reduction="none") * (1 - m)).sum(1)
         per_image = D / (D - k.squeeze(1)) * nll
         return per_image.mean() if reduce else per_image
@@ -168,7 +173,8 @@ class OrderAgnosticNADE(NADE):
         return self.order_agnostic_loss(x) if self.training else -self.log_prob(x).mean()
 
     def log_prob_ensemble(self, x, orderings) -> torch.Tensor:
-        """log (1/K sum_k p(x | o_k)): a mixture of K components, one per ordering, itself normalized, (B,)."""
+        """log (1/K sum_k p(x | o_k)): a mixture of K components, one per ordering, itself normalized,
+        (B,)."""
         lp = torch.stack([self.log_prob(x, o) for o in orderings])  # (K, B)
         return torch.logsumexp(lp, 0) - math.log(len(orderings))
 
@@ -177,10 +183,10 @@ class OrderAgnosticNADE(NADE):
         ordering); each pixel drawn since the last step then joins the observed set."""
         steps, known, xf = cache["steps"], cache["known"], x.flatten(1)
         if "a" not in cache:
-            m = known.float()                                       # every known pixel observed
+            m = known.float()  # every known pixel observed
             cache.update(a=self.c + (xf * m) @ self.W + m @ self.U, done=0)  # (B, H)
-        new = steps[cache["done"]:d]
-        drawn = (~known[:, new]).float()                            # (B, steps since the last call)
+        new = steps[cache["done"] : d]
+        drawn = (~known[:, new]).float()  # (B, steps since the last call)
         cache["a"] = cache["a"] + (xf[:, new] * drawn) @ self.W[new] + drawn @ self.U[new]
         cache["done"] = d
         s = steps[d]
@@ -196,7 +202,7 @@ def running_sum(x, d, cache, W) -> torch.Tensor:
     steps = cache["steps"]
     if "a" not in cache:
         cache.update(a=x.new_zeros(x.shape[0], W.shape[1]), done=0)
-    new = steps[cache["done"]:d]
+    new = steps[cache["done"] : d]
     cache["a"] = cache["a"] + x.flatten(1)[:, new] @ W[new]
     cache["done"] = d
     return cache["a"]

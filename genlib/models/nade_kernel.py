@@ -24,6 +24,7 @@ keeps its few distinct hidden layers, `SharedWeightLogits` recomputes each block
 tests/test_nade_kernel.py checks values and gradients against the formula and the loop;
 benchmarks/nade_variants.py times them against the per-pixel loop.
 """
+
 from __future__ import annotations
 
 import torch
@@ -41,8 +42,8 @@ def shared_weight_logits(x_o, W, c, V, b, block: int | None = None, images: int 
     default_images, default_block = block_sizes(x_o.device, runs)
     images, block = images or default_images, block or default_block
     kernel = RunLogits if runs else SharedWeightLogits
-    starts = range(0, max(len(x_o), 1), images)                  # an empty batch still makes one call
-    return torch.cat([kernel.apply(x_o[i:i + images], W, c, V, b, block) for i in starts])
+    starts = range(0, max(len(x_o), 1), images)  # an empty batch still makes one call
+    return torch.cat([kernel.apply(x_o[i : i + images], W, c, V, b, block) for i in starts])
 
 
 def block_sizes(device, runs: bool) -> tuple[int, int]:
@@ -72,8 +73,8 @@ def block_activations(x_blk, S, W_blk, c_blk):
     P[i, b, j] = x[b, j] if j < i else 0, so all k in-block sums are one product P @ W_blk.
     """
     (B, k), H = x_blk.shape, S.shape[1]
-    P = x_blk * strictly_lower(k, x_blk)                                 # (k, B, k)
-    a = S + c_blk[:, None, :]                                            # (k, B, H)
+    P = x_blk * strictly_lower(k, x_blk)  # (k, B, k)
+    a = S + c_blk[:, None, :]  # (k, B, H)
     a.view(k * B, H).addmm_(P.view(k * B, k), W_blk)
     return a, P
 
@@ -82,7 +83,7 @@ def running_sums(x, W, block) -> list[torch.Tensor]:
     """S_n = sum_{j < n block} x[:, j] W[j], the running sum at the start of every block: a list of (B, H)."""
     S = [x.new_zeros(x.shape[0], W.shape[1])]
     for s in range(0, x.shape[1] - block, block):
-        S.append(torch.addmm(S[-1], x[:, s:s + block], W[s:s + block]))
+        S.append(torch.addmm(S[-1], x[:, s : s + block], W[s : s + block]))
     return S
 
 
@@ -98,11 +99,11 @@ class SharedWeightLogits(torch.autograd.Function):
     @torch.amp.custom_fwd(device_type="cuda", cast_inputs=torch.float32)
     def forward(ctx, x, W, c, V, bias, block):
         D = x.shape[1]
-        logitsT = x.new_empty(D, x.shape[0])                             # (D, B)
+        logitsT = x.new_empty(D, x.shape[0])  # (D, B)
         for s, S in zip(range(0, D, block), running_sums(x, W, block)):
             e = min(s + block, D)
-            h = block_activations(x[:, s:e], S, W[s:e], c[s:e])[0].sigmoid_()   # (k, B, H)
-            torch.linalg.vecdot(h, V[s:e, None, :], out=logitsT[s:e])    # V[d] . h[d] for every image
+            h = block_activations(x[:, s:e], S, W[s:e], c[s:e])[0].sigmoid_()  # (k, B, H)
+            torch.linalg.vecdot(h, V[s:e, None, :], out=logitsT[s:e])  # V[d] . h[d] for every image
         ctx.save_for_backward(x, W, c, V)
         ctx.block = block
         return logitsT.t() + bias
@@ -112,24 +113,24 @@ class SharedWeightLogits(torch.autograd.Function):
     def backward(ctx, g):
         x, W, c, V = ctx.saved_tensors
         block, (B, D), H = ctx.block, x.shape, W.shape[1]
-        gT = g.t().contiguous()                                          # (D, B)
+        gT = g.t().contiguous()  # (D, B)
         dW, dc, dV = torch.empty_like(W), torch.empty_like(c), torch.empty_like(V)
         dx = torch.empty_like(x) if ctx.needs_input_grad[0] else None
-        R = x.new_zeros(B, H)                # dL/dS after the block: sum of dL/da over the later steps
+        R = x.new_zeros(B, H)  # dL/dS after the block: sum of dL/da over the later steps
         blocks = list(zip(range(0, D, block), running_sums(x, W, block)))
         for s, S in reversed(blocks):
             e = min(s + block, D)
             k = e - s
             a, P = block_activations(x[:, s:e], S, W[s:e], c[s:e])
-            h = a.sigmoid_()                                             # (k, B, H), recomputed
-            torch.bmm(gT[s:e, None, :], h, out=dV[s:e, None, :])        # dV[d] = sum_b g[b, d] h[b, d]
-            da = gT[s:e, :, None] * V[s:e, None, :]                      # dL/dh
-            da.mul_(h).mul_(1 - h)                                       # dL/da = dL/dh * h (1 - h)
+            h = a.sigmoid_()  # (k, B, H), recomputed
+            torch.bmm(gT[s:e, None, :], h, out=dV[s:e, None, :])  # dV[d] = sum_b g[b, d] h[b, d]
+            da = gT[s:e, :, None] * V[s:e, None, :]  # dL/dh
+            da.mul_(h).mul_(1 - h)  # dL/da = dL/dh * h (1 - h)
             torch.sum(da, 1, out=dc[s:e])
             # a[i] holds x[j] W[j] for j < i in the block (through P) and for every later block (through R)
             torch.addmm(x[:, s:e].t() @ R, P.view(k * B, k).t(), da.view(k * B, H), out=dW[s:e])
             if dx is not None:
-                dP = (da.view(k * B, H) @ W[s:e].t()).view(k, B, k)     # dL/dP[i, b, j]
+                dP = (da.view(k * B, H) @ W[s:e].t()).view(k, B, k)  # dL/dP[i, b, j]
                 dx[:, s:e] = (dP * strictly_lower(k, x)).sum(0) + R @ W[s:e].t()
             R += da.sum(0)
         return dx, dW, dc, dV, g.sum(0), None
@@ -146,11 +147,11 @@ def new_runs(x_blk, S, W_blk):
     B, k = x_blk.shape
     nonzero = x_blk != 0
     b_of, i_of = nonzero.nonzero(as_tuple=True)
-    P = x_blk[b_of] * (torch.arange(k, device=x_blk.device) <= i_of[:, None])     # (n, k)
+    P = x_blk[b_of] * (torch.arange(k, device=x_blk.device) <= i_of[:, None])  # (n, k)
     h_new = S.index_select(0, b_of).addmm_(P, W_blk).sigmoid_()
     count = nonzero.sum(1)
-    before = nonzero.cumsum(1) - nonzero.long()                   # nonzero pixels before step i in the block
-    first = count.cumsum(0) - count                               # index of image b's first new layer
+    before = nonzero.cumsum(1) - nonzero.long()  # nonzero pixels before step i in the block
+    first = count.cumsum(0) - count  # index of image b's first new layer
     at_start = torch.arange(B, device=x_blk.device)[:, None]
     row = torch.where(before == 0, at_start, B - 1 + first[:, None] + before)
     return h_new, P, b_of, row
@@ -174,11 +175,11 @@ class RunLogits(torch.autograd.Function):
             raise ValueError("RunLogits gives no gradient w.r.t. x; use SharedWeightLogits for that")
         B, D = x.shape
         logits = x.new_empty(B, D)
-        S = c[0].expand(B, -1).contiguous()                       # c + the running sum: (B, H)
+        S = c[0].expand(B, -1).contiguous()  # c + the running sum: (B, H)
         layers = []
         for s in range(0, D, block):
             e = min(s + block, D)
-            h = S.sigmoid()                                       # each image's layer at the block start
+            h = S.sigmoid()  # each image's layer at the block start
             h_new, P, b_of, row = new_runs(x[:, s:e], S, W[s:e])
             Y = torch.cat([h @ V[s:e].t(), h_new @ V[s:e].t()])  # (B + n, k): every layer, every step
             logits[:, s:e] = Y[row, torch.arange(e - s, device=x.device)]
@@ -194,11 +195,11 @@ class RunLogits(torch.autograd.Function):
         x, W, c, V, *layers = ctx.saved_tensors
         block, (B, D), H = ctx.block, x.shape, W.shape[1]
         dW, dc, dV = torch.empty_like(W), torch.zeros_like(c), torch.empty_like(V)
-        R = x.new_zeros(B, H)                # dL/dS after the block: the sum of dL/da over the later steps
+        R = x.new_zeros(B, H)  # dL/dS after the block: the sum of dL/da over the later steps
         for n, s in reversed(list(enumerate(range(0, D, block)))):
             e = min(s + block, D)
             k = e - s
-            h, h_new, P, b_of, row = layers[5 * n:5 * n + 5]
+            h, h_new, P, b_of, row = layers[5 * n : 5 * n + 5]
             dY = x.new_zeros(B + len(b_of), k)
             dY[row, torch.arange(k, device=x.device)] = g[:, s:e]
             dY_h, dY_new = dY[:B], dY[B:]
@@ -208,5 +209,5 @@ class RunLogits(torch.autograd.Function):
             torch.addmm(x[:, s:e].t() @ R, P.t(), da_new, out=dW[s:e])
             R += da
             R.index_add_(0, b_of, da_new)
-        dc[0] = R.sum(0)                     # c is where every running sum starts
+        dc[0] = R.sum(0)  # c is where every running sum starts
         return None, dW, dc, dV, g.sum(0), None

@@ -8,7 +8,8 @@ factorize an image of n pixels and C colours in raster order, colour by colour:
 
 and share one architecture around a different core:
 
-    x -> 7x7 conv, mask A (2h maps) -> [core layer + residual] x layers -> ReLU, 1x1 conv B -> ReLU, 1x1 conv B
+    x -> 7x7 conv, mask A (2h maps) -> [core layer + residual] x layers -> ReLU, 1x1 conv B -> ReLU, 1x1 conv
+    B
     -> logits: sigmoid per channel (levels=2) or a 256-way softmax per channel (levels=256)
 
 Every conditional comes out of ONE forward pass (training is parallel over pixels), but
@@ -16,6 +17,7 @@ sampling needs one step per pixel and channel: n * C steps for one image. A step
 forward pass: when the pixel of row r is drawn, every row above r is final, so the features (or LSTM
 states) of those rows are kept and only row r is computed again (`PixelModel.conditional`).
 """
+
 from __future__ import annotations
 
 import torch
@@ -59,21 +61,28 @@ class PixelModel(AutoregressiveModel):
         self.pixel_kind_for(levels=levels)  # checks levels
         for name, value in (("hidden", hidden), ("out_hidden", out_hidden)):
             if not isinstance(value, int) or value < self.shape[0]:
-                raise ValueError(f"{name} must be an int >= the number of channels {self.shape[0]} "
-                                 f"(each colour needs its own features); got {value!r}")
+                raise ValueError(
+                    f"{name} must be an int >= the number of channels {self.shape[0]} "
+                    f"(each colour needs its own features); got {value!r}"
+                )
         self.levels, self.hidden, self.out_hidden = levels, hidden, out_hidden
         C, per_colour = self.shape[0], (1 if levels == 2 else 256)  # logits per colour
         self.input_layer = MaskedConv2d(C, 2 * hidden, 7, "A", C)  # 2h feature maps
         self.output_layers = nn.Sequential(
-            nn.ReLU(), MaskedConv2d(2 * hidden, out_hidden, 1, "B", C),
-            nn.ReLU(), MaskedConv2d(out_hidden, C * per_colour, 1, "B", C))  # channel j: colour j//per_colour
+            nn.ReLU(),
+            MaskedConv2d(2 * hidden, out_hidden, 1, "B", C),
+            nn.ReLU(),
+            MaskedConv2d(out_hidden, C * per_colour, 1, "B", C),
+        )  # channel j: colour j//per_colour
 
     @classmethod
     def pixel_kind_for(cls, levels=2, **hyperparameters) -> str:
         """'binary' for levels=2 (the default of every PixelModel), '8bit' for levels=256."""
         if levels not in KIND_OF_LEVELS:
-            raise ValueError(f"levels must be 2 (binary pixels, sigmoid outputs) or 256 (8-bit pixels, "
-                             f"a 256-way softmax per channel); got {levels!r}")
+            raise ValueError(
+                f"levels must be 2 (binary pixels, sigmoid outputs) or 256 (8-bit pixels, "
+                f"a 256-way softmax per channel); got {levels!r}"
+            )
         return KIND_OF_LEVELS[levels]
 
     def core(self, h, x):
@@ -113,8 +122,8 @@ class PixelModel(AutoregressiveModel):
         x = self._scaled(x)
         if "memory" not in cache:
             cache["memory"] = {"row": 0, "col": 0, **self.new_memory(x)}  # (row, col): first pixel not kept
-        f = self.core_at(x, r, c, ch, cache["memory"])                  # (B, 2h): the core's output at (r, c)
-        out = self.output_layers(f[:, :, None, None]).flatten(1)         # (B, C * per_colour)
+        f = self.core_at(x, r, c, ch, cache["memory"])  # (B, 2h): the core's output at (r, c)
+        out = self.output_layers(f[:, :, None, None]).flatten(1)  # (B, C * per_colour)
         return out[:, ch] if self.levels == 2 else out.view(-1, C, 256)[:, ch]
 
     @property

@@ -6,6 +6,7 @@ receptive field grows by one pixel per layer and has a blind spot above and to t
 Sampling keeps, for each block, its 3x3 convolution's input at the pixels drawn so far (`KeptFeatures`),
 so a step computes one pixel per layer, not the whole image.
 """
+
 from __future__ import annotations
 
 import torch.nn as nn
@@ -46,9 +47,13 @@ class ResidualBlock(nn.Module):
     def __init__(self, hidden, colours):
         super().__init__()
         self.net = nn.Sequential(
-            nn.ReLU(), MaskedConv2d(2 * hidden, hidden, 1, "B", colours),
-            nn.ReLU(), MaskedConv2d(hidden, hidden, 3, "B", colours),
-            nn.ReLU(), MaskedConv2d(hidden, 2 * hidden, 1, "B", colours))
+            nn.ReLU(),
+            MaskedConv2d(2 * hidden, hidden, 1, "B", colours),
+            nn.ReLU(),
+            MaskedConv2d(hidden, hidden, 3, "B", colours),
+            nn.ReLU(),
+            MaskedConv2d(hidden, 2 * hidden, 1, "B", colours),
+        )
 
     def forward(self, x):
         return x + self.net(x)
@@ -56,5 +61,5 @@ class ResidualBlock(nn.Module):
     def pixel(self, x, r, c, kept):
         """The block at one pixel (sampling): x (B, 2h); kept holds the 3x3's input at earlier pixels."""
         relu, down, _, conv, _, up = self.net
-        kept.put(r, c, relu(down.at_pixels(relu(x))))              # the 3x3's input at (r, c), (B, h)
-        return x + up.at_pixels(relu(kept.conv(conv, r, c)))        # masked 3x3 on rows r-1, r; ReLU, 1x1
+        kept.put(r, c, relu(down.at_pixels(relu(x))))  # the 3x3's input at (r, c), (B, h)
+        return x + up.at_pixels(relu(kept.conv(conv, r, c)))  # masked 3x3 on rows r-1, r; ReLU, 1x1

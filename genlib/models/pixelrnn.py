@@ -9,6 +9,7 @@ and output layers) around a core of LSTM layers; they differ in what one LSTM st
 
 The models come first; their layers (RowLSTMLayer, DiagonalBiLSTMLayer) and skewing follow.
 """
+
 from __future__ import annotations
 
 import torch
@@ -20,7 +21,8 @@ from .pixel import PixelModel, rows_up_to
 
 
 class RowLSTM(PixelModel):
-    """Row LSTM (chapter 07): each pixel sees a triangle of rows above it (and k//2 pixels to its left per layer).
+    """Row LSTM (chapter 07): each pixel sees a triangle of rows above it (and k//2 pixels to its left per
+    layer).
 
     p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  conditionals from one forward pass.
     Cost of a pass: H sequential LSTM steps per layer, each O(B W h^2 k). Sampling keeps the state of the
@@ -79,16 +81,22 @@ class DiagonalBiLSTM(PixelModel):
     # right-to-left pass reaches row r shifted down, so it runs once per finished row. The states the
     # scan computes left of the image (zero inputs) are the same for every image: `edge_states`.
     def new_memory(self, x):
-        B, (C, H, W), h = x.shape[0], self.shape, self.hidden
+        B, (_, H, W), h = x.shape[0], self.shape, self.hidden
         memory = {"layers": []}
         for layer in self.lstm_layers:
             edge_l2r, edge_r2l = layer.left_to_right.edge_states(H, x), layer.right_to_left.edge_states(H, x)
-            memory["layers"].append({
-                "edge_l2r": edge_l2r, "edge_r2l": edge_r2l,           # (h, c) at column -1 of each row
-                "left": tuple(e[0].expand(B, h) for e in edge_l2r),  # left-to-right (h, c), pixel to the left
-                "above": x.new_zeros(B, W, h),                       # left-to-right h of the row above
-                "right": x.new_zeros(B, W, h),                       # right-to-left h of the row above
-                "inputs": x.new_zeros(B, W, 2 * h)})                 # the layer's input features, this row
+            memory["layers"].append(
+                {
+                    "edge_l2r": edge_l2r,
+                    "edge_r2l": edge_r2l,  # (h, c) at column -1 of each row
+                    "left": tuple(
+                        e[0].expand(B, h) for e in edge_l2r
+                    ),  # left-to-right (h, c), pixel to the left
+                    "above": x.new_zeros(B, W, h),  # left-to-right h of the row above
+                    "right": x.new_zeros(B, W, h),  # right-to-left h of the row above
+                    "inputs": x.new_zeros(B, W, 2 * h),
+                }
+            )  # the layer's input features, this row
         return memory
 
     def core_pixel(self, x, r, c, memory, keep):
@@ -128,8 +136,9 @@ class RowLSTMLayer(nn.Module):
     def __init__(self, hidden, colours, k=3):
         super().__init__()
         self.hidden = hidden
-        self.input_to_state = MaskedConv2d(2 * hidden, 4 * hidden, (1, k), "B", colours,
-                                           out_groups=_gate_groups(hidden, colours))
+        self.input_to_state = MaskedConv2d(
+            2 * hidden, 4 * hidden, (1, k), "B", colours, out_groups=_gate_groups(hidden, colours)
+        )
         self.state_to_state = nn.Linear(3 * hidden, 4 * hidden)
         self.up = MaskedConv2d(hidden, 2 * hidden, 1, "B", colours)  # h -> 2h for the residual
 
@@ -186,8 +195,9 @@ class DiagonalLSTM(nn.Module):
     def __init__(self, hidden, colours, sees_own_pixel=False):
         super().__init__()
         self.hidden = hidden
-        self.input_to_state = MaskedConv2d(2 * hidden, 4 * hidden, 1, "B", colours,
-                                           out_groups=_gate_groups(hidden, colours))
+        self.input_to_state = MaskedConv2d(
+            2 * hidden, 4 * hidden, 1, "B", colours, out_groups=_gate_groups(hidden, colours)
+        )
         self.pixel_to_state = nn.Conv2d(colours, 4 * hidden, 1, bias=False) if sees_own_pixel else None
         self.state_to_state = nn.Linear(2 * hidden, 4 * hidden)  # the 2 x 1 column convolution
 
@@ -240,10 +250,10 @@ class DiagonalBiLSTMLayer(nn.Module):
         self.up = MaskedConv2d(hidden, 2 * hidden, 1, "B", colours)
 
     def forward(self, x, pixels):  # x: (B, 2h, H, W) features, pixels: (B, C, H, W) the image
-        left = self.left_to_right(x)                                   # sees rows <= r, columns <= c
+        left = self.left_to_right(x)  # sees rows <= r, columns <= c
         right = self.right_to_left(x.flip(3), pixels.flip(3)).flip(3)  # sees rows <= r, columns >= c
-        right = F.pad(right, (0, 0, 1, 0))[:, :, :-1]                  # shifted down: rows < r, columns >= c
-        return x + self.up(left + right)                               # residual connection
+        right = F.pad(right, (0, 0, 1, 0))[:, :, :-1]  # shifted down: rows < r, columns >= c
+        return x + self.up(left + right)  # residual connection
 
     def pixel(self, f, c, m, keep):
         """The layer at one pixel (r, c) of the current row (sampling): features f (B, 2h) -> (B, 2h).
@@ -259,7 +269,7 @@ class DiagonalBiLSTMLayer(nn.Module):
         """Row r is final: run the right-to-left pass along it (right to left, from its edge state),
         which the next row reads shifted down. pixels (B, W, C), m["inputs"] (B, W, 2h): row r."""
         r2l, (B, W, _) = self.right_to_left, m["inputs"].shape
-        gates_in = r2l.input_to_state.at_pixels(m["inputs"])                     # (B, W, 4h)
+        gates_in = r2l.input_to_state.at_pixels(m["inputs"])  # (B, W, 4h)
         gates_in = gates_in + F.linear(pixels, r2l.pixel_to_state.weight[:, :, 0, 0])  # its own pixel too
         h, cell = (e[r].expand(B, -1) for e in m["edge_r2l"])
         states = [None] * W

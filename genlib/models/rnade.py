@@ -1,9 +1,10 @@
 """RNADE: NADE for real-valued pixels (chapter 05; Uria, Murray & Larochelle, 2013).
 
-    x = rnade.dequantize(data.load("digits8", "train"), levels=17)   # grey levels 0..16 -> (0, 1)
-    model = RNADE((1, 8, 8), hidden=100, components=5)
-    model.log_prob(x)                                                # exact log density, nats
+x = rnade.dequantize(data.load("digits8", "train"), levels=17)   # grey levels 0..16 -> (0, 1)
+model = RNADE((1, 8, 8), hidden=100, components=5)
+model.log_prob(x)                                                # exact log density, nats
 """
+
 from __future__ import annotations
 
 import math
@@ -26,8 +27,10 @@ def dequantize(x, levels: int = 17, seed: int = 0) -> torch.Tensor:
     """
     x = torch.as_tensor(x).float()
     if x.min() < 0 or x.max() > levels - 1 or not torch.equal(x, x.round()):
-        raise ValueError(f"dequantize expects integer grey levels in 0..{levels - 1}; got values in "
-                         f"[{x.min().item():g}, {x.max().item():g}]")
+        raise ValueError(
+            f"dequantize expects integer grey levels in 0..{levels - 1}; got values in "
+            f"[{x.min().item():g}, {x.max().item():g}]"
+        )
     u = torch.rand(x.shape, generator=torch.Generator().manual_seed(seed)).to(x.device)
     return (x + u) / levels
 
@@ -69,11 +72,11 @@ class RNADE(AutoregressiveModel):
         """Mixture parameters of every conditional, (B, 3K, *shape): log alpha, mu, log sigma."""
         x = self.check_input(x)
         steps = self.steps()
-        x_o = x.flatten(1)[:, steps]                                      # (B, D)
-        contrib = x_o.unsqueeze(2) * self.W[steps]                        # (B, D, H)
-        a = self.c + torch.cumsum(contrib, 1) - contrib                   # sum over j < d only
+        x_o = x.flatten(1)[:, steps]  # (B, D)
+        contrib = x_o.unsqueeze(2) * self.W[steps]  # (B, D, H)
+        a = self.c + torch.cumsum(contrib, 1) - contrib  # sum over j < d only
         h = torch.sigmoid(self.rho[steps, None] * a)
-        params = torch.cat(self._mixture(h, steps), -1)                   # (B, D, 3K) in order
+        params = torch.cat(self._mixture(h, steps), -1)  # (B, D, 3K) in order
         out = torch.empty_like(params)
         out[:, steps] = params
         return out.transpose(1, 2).reshape(x.shape[0], -1, *self.shape)
@@ -83,7 +86,7 @@ class RNADE(AutoregressiveModel):
         x = self.check_input(x)
         log_alpha, mu, log_sigma = self(x).unflatten(1, (3, self.components)).unbind(1)  # (B, K, *shape)
         z = (x.unsqueeze(1) - mu) / log_sigma.exp()
-        log_normal = -0.5 * z ** 2 - log_sigma - 0.5 * math.log(2 * math.pi)
+        log_normal = -0.5 * z**2 - log_sigma - 0.5 * math.log(2 * math.pi)
         return torch.logsumexp(log_alpha + log_normal, 1)
 
     def log_prob(self, x):
@@ -94,10 +97,10 @@ class RNADE(AutoregressiveModel):
         """The mixture of step d from the running sum of NADE (`running_sum`): O(H K) per step."""
         s = cache["steps"][d]
         h = torch.sigmoid(self.rho[s] * (self.c + running_sum(x, d, cache, self.W)))
-        return torch.cat(self._mixture(h, s), -1)                          # (B, 3K), as in forward
+        return torch.cat(self._mixture(h, s), -1)  # (B, 3K), as in forward
 
     def draw(self, params):
         """Pick a component k with probability alpha_k, then x ~ N(mu_k, sigma_k^2): (B,)."""
-        log_alpha, mu, log_sigma = params.chunk(3, -1)                     # each (B, K)
-        k = torch.multinomial(log_alpha.exp(), 1)                          # (B, 1)
+        log_alpha, mu, log_sigma = params.chunk(3, -1)  # each (B, K)
+        k = torch.multinomial(log_alpha.exp(), 1)  # (B, 1)
         return (mu.gather(1, k) + log_sigma.gather(1, k).exp() * torch.randn_like(mu[:, :1])).squeeze(1)

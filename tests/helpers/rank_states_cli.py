@@ -3,6 +3,7 @@ also writes its final weights to OUT.rankR, so that a test can check that all ra
 
 The saving lives here, in the tests, not in genlib: it wraps train.fit.
 """
+
 import functools
 import os
 import sys

@@ -3,6 +3,7 @@ SLOW_BATCH_SECONDS (default 0.01), so that a test can kill a run in the middle o
 
 The slowing lives here, in the tests, not in genlib: it wraps train.train_epoch's `after_batch` callback.
 """
+
 import os
 import sys
 import time
