@@ -93,11 +93,11 @@ print(inspect.getsource(nade_lib.naive_logits).split('"""')[-1])
 print(inspect.getsource(nade_lib.loop_logits).split('"""')[-1])
 
 # %% [markdown]
-# `NADE.forward` computes the same running sum for all pixels and a whole batch at once, with no Python loop over
-# pixels: `torch.cumsum` over blocks of pixels, inside a custom autograd function (`SharedWeightLogits`, in its own
-# module `genlib.models.nade_kernel`, behind one call `shared_weight_logits`) that keeps
-# only the running sum between blocks and recomputes the block's activations in the backward pass, so memory stays
-# $O(BH)$ instead of $O(BDH)$ (for $B=256$, $D=784$, $H=500$ that would be 400 MB per tensor). The heart of it:
+# `NADE.forward` computes the same running sum for all pixels and a whole batch at once, without a Python step per
+# pixel, in its own module `genlib.models.nade_kernel` behind one call, `shared_weight_logits`. Its general kernel
+# takes blocks of pixels: one matrix product with a strictly lower-triangular mask gives every pre-activation of a
+# block, and only the running sum is carried from block to block (the backward pass recomputes the block, so memory
+# grows with the block, not with $D$). The heart of it:
 
 # %%
 print(inspect.getsource(nade_kernel.block_activations))
@@ -149,10 +149,12 @@ ax.set_title("the shared-weight trick: same numbers, O(HD) instead of O(HD²)");
 # %% [markdown]
 # What to see: the naive formula is the slowest, but by far less than its $D/2 = 392$ times more arithmetic
 # suggests — its work is matrix products, which a CPU does very efficiently, while the $O(HD)$ versions spend their
-# time on element-wise sigmoids and memory traffic. On a CPU the per-pixel loop and the vectorized kernel do the
-# same arithmetic and are close (`benchmarks/nade_variants.py` measures training throughput too); the vectorized
-# kernel's advantages are memory and GPUs, where it launches a few large operations instead of thousands of small
-# ones. The gap to the naive formula grows with $D$: for 64×64 images it would do 2,048 times more arithmetic.
+# time on element-wise sigmoids and memory traffic. For training, `NADE.forward` uses one more fact: because $W$ is
+# shared, $a_d$ only changes after a pixel that is 1, so an image with $n$ ones has only $n + 1$ different hidden
+# layers (few, on digits whose pixels are mostly 0), and the kernel computes just those. `make bench`
+# (`benchmarks/nade_variants.py`) measures training throughput and memory of each version against the per-pixel loop;
+# the README reports the ratios. The gap to the naive formula grows with $D$: for 64×64 images it would do 2,048 times
+# more arithmetic.
 #
 # ## Training NADE on 4,000 digits
 # We start every conditional at its pixel's mean (`start_from_means`), train with Adam and keep the epoch with the best

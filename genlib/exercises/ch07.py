@@ -23,12 +23,12 @@ def check_centre_mask(fn) -> "Verdict":
 
 
 def check_sampling_passes(answer, height=32, width=32, colours=3) -> "Verdict":
-    """How many forward passes does sampling one height x width image with `colours` channels take?"""
+    """How many sequential steps does sampling one height x width image with `colours` channels take?"""
     return check_number(
         answer,
         height * width * colours,
         "every pixel AND every colour of it is one conditional, and each conditional "
-        "needs a fresh forward pass (it depends on the value just drawn)",
+        "needs its own step (it depends on the value just drawn)",
     )
 
 
