@@ -114,6 +114,7 @@ print("unskew(skew(x)) == x:", torch.equal(pixelrnn.unskew(pixelrnn.skew(x_demo)
 
 # %%
 print(inspect.getsource(pixelrnn.DiagonalLSTM.forward))
+print(inspect.getsource(pixelrnn.DiagonalLSTM.step))
 print(inspect.getsource(pixelrnn.DiagonalBiLSTMLayer.forward))
 
 # %% [markdown]
