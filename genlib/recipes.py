@@ -160,6 +160,7 @@ def write_record(name: str, model, hist, dev, folder=None) -> dict:
             "val_nll": hist.val_nll,
             "best_epoch": hist.best_epoch,
             "epochs_run": hist.epochs_run,
+            "epoch_seconds": hist.epoch_seconds,
             "stopped": hist.stopped,
         },
         "seconds": round(hist.seconds, 1),

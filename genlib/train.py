@@ -42,6 +42,7 @@ class History:
     best_val_nll: float = math.inf
     epochs_run: int = 0
     seconds: float = 0.0
+    epoch_seconds: list = field(default_factory=list)  # wall time at the end of each epoch (NLL against time)
     stopped: str = ""
     steps: int = 0  # optimizer steps taken (the position in the learning-rate schedule)
     clipped: int = 0  # of which the gradient norm was clipped
@@ -175,6 +176,7 @@ def fit(
         )
         best = _end_epoch(model, val, hist, best, stats, world)
         hist.seconds = clock.elapsed()
+        hist.epoch_seconds.append(round(hist.seconds, 2))
         partial = (
             f" after {stats.steps} of {steps_per_epoch} batches of epoch {epoch + 1}"
             if stats.steps < steps_per_epoch

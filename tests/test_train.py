@@ -21,7 +21,8 @@ def test_fit_improves_and_keeps_the_best_epoch():
     hist = train.fit(model, x[:300], x[300:], epochs=15, lr=0.1, progress=False)
     assert train.evaluate(model, x[300:]) == pytest.approx(hist.best_val_nll, abs=1e-4)
     assert hist.best_val_nll < before - 1
-    assert len(hist.train_nll) == hist.epochs_run == len(hist.val_nll)
+    assert len(hist.train_nll) == hist.epochs_run == len(hist.val_nll) == len(hist.epoch_seconds)
+    assert hist.epoch_seconds == sorted(hist.epoch_seconds) and hist.epoch_seconds[-1] <= hist.seconds + 0.01
 
 
 def test_resume_gives_the_same_weights_as_an_unbroken_run(tmp_path):
