@@ -33,7 +33,7 @@ START, END = "<!-- references:start -->", "<!-- references:end -->"
 def rows() -> list[dict]:
     out = []
     for name, r in recipes.RECIPES.items():
-        row = {"name": name, "paper": r.paper, "goal": r.goal, "nll": None}
+        row = {"name": name, "about": r.about or name, "paper": r.paper, "goal": r.goal, "nll": None}
         try:
             rec = recipes.record(name)
         except ValueError:
@@ -45,7 +45,7 @@ def rows() -> list[dict]:
         row.update(
             nll=nll,
             recorded=rec["test_nll_nats"],
-            params=rec["params"],
+            params=getattr(model, "num_free_parameters", rec["params"]),
             epochs=rec["history"]["epochs_run"],
             hours=rec["seconds"] / 3600,
             machine=rec["machine"],
@@ -56,24 +56,27 @@ def rows() -> list[dict]:
 
 def markdown(rows: list[dict]) -> str:
     lines = [
-        "| model | test NLL (nats), ours | paper | goal | parameters | epochs | training time | reproduce |",
+        "| model | test NLL (nats), ours | paper | goal | free parameters | epochs | training time "
+        "| reproduce |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         paper = f"{r['paper'][0]:.2f}" if r["paper"] else ""
         cmd = f"`python -m genlib reproduce {r['name']}`"
         if r["nll"] is None:
-            lines.append(f"| {r['name']} | not trained yet | {paper} | {r['goal'] or ''} | | | | {cmd} |")
+            lines.append(f"| {r['about']} | not trained yet | {paper} | {r['goal'] or ''} | | | | {cmd} |")
             continue
         lines.append(
-            f"| {r['name']} | {r['nll']:.2f} | {paper} | {r['goal'] or ''} | {r['params']:,} | {r['epochs']} "
-            f"| {r['hours']:.2f} h | {cmd} |"
+            f"| {r['about']} | {r['nll']:.2f} | {paper} | {r['goal'] or ''} | {r['params']:,} "
+            f"| {r['epochs']} | {r['hours']:.2f} h | {cmd} |"
         )
     machines = sorted({r["machine"] for r in rows if r["nll"] is not None})
     notes = [
         "",
         "Test split of binarized MNIST (Larochelle & Murray, 2011), 10,000 images, nats per image. "
-        "Training times are wall clock on: " + "; ".join(machines) + "."
+        "Training times are wall clock (on a shared machine, so only a rough guide) on: "
+        + "; ".join(machines)
+        + "."
         if machines
         else "",
     ]

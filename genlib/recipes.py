@@ -48,6 +48,7 @@ class Recipe:
     start_from_means: bool = False  # set the output biases to the pixel means before training
     goal: float | None = None  # the test NLL (nats) we aim for on the benchmark
     paper: tuple | None = None  # (published test NLL in nats, source)
+    about: str = ""  # what the results table calls it
 
 
 LM2011 = "Larochelle & Murray (2011), The Neural Autoregressive Distribution Estimator, AISTATS"
@@ -63,6 +64,7 @@ RECIPES: dict[str, Recipe] = {
         start_from_means=True,
         goal=98.0,
         paper=(97.45, LM2011),
+        about="FVSBN",
     ),
     "made": Recipe(
         "made",
@@ -70,6 +72,7 @@ RECIPES: dict[str, Recipe] = {
         fit=dict(epochs=30, batch_size=100, lr=1e-3, schedule="cosine", clip=None, patience=30),
         goal=89.0,
         paper=(88.40, GERMAIN2015),
+        about="MADE, one mask, H = 500",
     ),
     "nade": Recipe(
         "nade",
@@ -78,12 +81,14 @@ RECIPES: dict[str, Recipe] = {
         start_from_means=True,
         goal=90.0,
         paper=(88.86, LM2011),
+        about="NADE, H = 500",
     ),
     "oanade": Recipe(
         "oanade",
         hp=dict(hidden=500),
         fit=dict(epochs=60, batch_size=100, lr=1e-3, schedule="cosine", clip=None, patience=60),
         start_from_means=True,
+        about="order-agnostic NADE, H = 500 (exact NLL in raster order)",
     ),
 }
 
