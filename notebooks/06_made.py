@@ -65,6 +65,10 @@ for y, xs, ms, c in rows:
     for xx, m in zip(xs, ms.tolist()):
         ax.text(xx, y, str(m), ha="center", va="center", zorder=4)
 ax.set_yticks([0, 1, 2], ["inputs x_i", "hidden units", "outputs p(x_i | earlier)"]), ax.set_xticks([])
+ax.set_xlabel("inputs and outputs: pixel (flat index 0 to 5), left to right; hidden units: k = 0 to 7")
+ax.plot([], [], color="tab:blue", label="kept by M^1 (input -> hidden)")
+ax.plot([], [], color="tab:orange", label="kept by M^V (hidden -> output)")
+ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
 ax.set_title("a MADE with D=6, H=8: the number in a unit is its degree; lines are unmasked weights")
 ax.spines[:].set_visible(False)
 
@@ -329,14 +333,19 @@ else:
 torch.manual_seed(0)
 ens = MADE((1, 3, 3), hidden=(16,), num_masks=4, order_agnostic=True)
 with torch.no_grad():
-    for p in ens.parameters():
-        p.add_(torch.randn_like(p))
+    for p in ens.parameters():  # large random weights: at initialisation the logits are all near 0, and
+        p.add_(torch.randn_like(p))  # averaging near-equal logits would hide the error
     x9 = all_binary_images((1, 3, 3))
     per_mask = [ens.log_prob(x9, mask=k).double().exp().sum().item() for k in range(4)]
     print("each of the 4 masks alone:       ", [f"{s:.6f}" for s in per_mask])
     print(f"log-mean-exp of probabilities:    {ens.log_prob(x9).double().exp().sum():.6f}")
     wrong = made_lib.log_prob_averaged_logits(ens, x9).double().exp().sum()
     print(f"averaged logits (not a model):    {wrong:.6f}")
+    one = MADE((1, 3, 3), hidden=(16,), num_masks=4, order_agnostic=False)  # 4 masks, one ordering
+    for p in one.parameters():
+        p.add_(torch.randn_like(p))
+    same = made_lib.log_prob_averaged_logits(one, x9).double().exp().sum()
+    print(f"averaged logits, one ordering:    {same:.6f}  (another valid model, not the mixture)")
 
 # %% [markdown]
 # ### Does an ensemble of masks pay? An experiment at equal epochs
