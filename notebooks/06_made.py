@@ -45,7 +45,9 @@ print(f"seed {SEED}, quick mode: {QUICK}  (set GENLIB_QUICK=1 for tiny budgets)"
 #
 # Here is a tiny MADE: $D = 6$ pixels of a $2 \times 3$ image in a random ordering, one hidden layer of 8
 # units. Every unit carries a number, its **degree** (inside the circle); a line is drawn where a connection
-# survives.
+# survives. The degree of an input or an output is the pixel's position in the ordering, counted from 1: the
+# pixel generated first has degree 1, the last one degree $D$. (The code and its plots count steps from 0, so
+# a pixel's degree is 1 + its step.) A hidden unit's degree is defined below.
 
 # %%
 tiny = MADE((1, 2, 3), hidden=(8,), ordering=orderings.get("random", 2, 3, seed=3), direct=False, seed=4)
@@ -63,19 +65,30 @@ for y, xs, ms, c in rows:
     for xx, m in zip(xs, ms.tolist()):
         ax.text(xx, y, str(m), ha="center", va="center", zorder=4)
 ax.set_yticks([0, 1, 2], ["inputs x_i", "hidden units", "outputs p(x_i | earlier)"]), ax.set_xticks([])
+ax.set_xlabel("inputs and outputs: pixel (flat index 0 to 5), left to right; hidden units: k = 0 to 7")
+ax.plot([], [], color="tab:blue", label="kept by M^1 (input -> hidden)")
+ax.plot([], [], color="tab:orange", label="kept by M^V (hidden -> output)")
+ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
 ax.set_title("a MADE with D=6, H=8: the number in a unit is its degree; lines are unmasked weights")
 ax.spines[:].set_visible(False)
 
 # %% [markdown]
 # What to see: follow the lines upwards. An output of degree $d$ is reached only from inputs of degree less
 # than $d$; the output of degree 1 has no incoming line at all (its conditional is a constant, the first
-# pixel's marginal), and the input of degree 6 has no outgoing line (nothing may depend on the last pixel).
+# pixel's marginal). Now look at the input of the highest degree.
 #
 # ## Degrees and the mask rule
-# Give input $x_i$ the degree $m(i) \in \{1, \dots, D\}$: its step in the ordering. Give each hidden unit $k$
-# of layer $l$ a degree $m^l(k)$ drawn from $\{\min_j m^{l-1}(j), \dots, D-1\}$: the largest input degree it
-# may depend on. A hidden unit may see every unit of the layer below with a degree not larger than its own; an
-# output must see strictly smaller degrees only:
+# Input $x_i$ has the degree $m(i) \in \{1, \dots, D\}$, its position in the ordering (counted from 1, as
+# above); write $m^0 = m$ for the degrees of the input layer. The network has $L$ hidden layers ($L = 1$ in
+# the picture). Each hidden unit $k$ of layer $l = 1, \dots, L$ gets a degree $m^l(k)$ drawn uniformly at
+# random from $\{\min_j m^{l-1}(j), \dots, D-1\}$: the largest input degree it may depend on. The lower
+# bound keeps every unit connected: a unit with a degree below every degree of the layer under it would keep
+# none of its incoming weights; the upper bound $D - 1$, because a unit of degree $D$ could feed no output. A
+# hidden unit may see every unit of the layer below with a degree not larger than its own; an output must see
+# strictly smaller degrees only.
+#
+# MADE may also have **direct connections**: a $D \times D$ matrix $A$ of weights from every input straight to
+# every output, next to the path through the hidden layers. Its mask follows the output rule. The three rules:
 #
 # $$M^{l}_{k,j} = \big[\, m^{l}(k) \ge m^{l-1}(j) \,\big], \qquad
 #   M^{V}_{i,k} = \big[\, m(i) > m^{L}(k) \,\big], \qquad M^{A}_{i,j} = \big[\, m(i) > m(j) \,\big].$$
@@ -86,8 +99,10 @@ ax.spines[:].set_visible(False)
 #   p(x_i = 1 \mid x_{o_{<m(i)}}) = \sigma\big(c_i + ((V \odot M^{V})\, h^{L})_i
 #   + ((A \odot M^{A})\, x)_i\big),$$
 #
-# with $h^0 = x$ and $A$ the optional direct input-to-output connections. Hidden degrees stop at $D-1$: a unit
-# of degree $D$ could feed no output. In genlib the degrees and masks are two short methods:
+# with $h^0 = x$, $\sigma(a) = 1 / (1 + e^{-a})$ the logistic sigmoid, and the last term present only with
+# direct connections. In genlib the degrees and masks are two short methods. The lines that matter are the
+# `torch.randint` that draws the hidden degrees (from `lo` to $D - 1$) and the two comparisons that build the
+# masks: `>=` for the hidden layers, `>` for the outputs and the direct connections.
 
 # %%
 print(inspect.getsource(MADE.degrees).split('"""')[-1])
@@ -157,9 +172,10 @@ plt.tight_layout()
 #
 # ## The autoregressive property, checked by gradients
 # A mask is a promise; a gradient checks it. For a small MADE with two hidden layers, random weights, direct
-# connections and a random ordering, we back-propagate every output logit to the input: the logit of step $d$
-# must have a zero gradient with respect to the pixels of steps $d, d+1, \dots, D$ — and the probabilities of
-# all $2^9 = 512$ binary $3 \times 3$ images must sum to one.
+# connections and a random ordering, we back-propagate every output logit to the input: the logit of the
+# pixel of degree $d$ must have a zero gradient with respect to the pixels of degree $d, d+1, \dots, D$ — and
+# the probabilities of all $2^9 = 512$ binary $3 \times 3$ images must sum to one. (The code sorts the
+# gradients by step, counted from 0.)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -179,7 +195,8 @@ with torch.no_grad():
 # %% [markdown]
 # The one pass itself is a few lines: a linear layer with masked weights per layer, then the masked output and
 # direct layers. The mask multiplies the weight inside `F.linear`, so the gradient of a masked weight is zero
-# too (editing `weight.data` in place would leave it unmasked).
+# too (editing `weight.data` in place would leave it unmasked). The lines to read are the three `F.linear`
+# calls, each with `weight * M`.
 
 # %%
 print(inspect.getsource(MADE._logits).split('"""')[-1])
@@ -187,9 +204,10 @@ print(inspect.getsource(MADE._logits).split('"""')[-1])
 # %% [markdown]
 # ## One pass against $D$ sequential steps, timed
 # Both models below have $H = 500$ hidden units and get the same batch of binarized MNIST digits. NADE's
-# forward pass is a running sum over the $D = 784$ steps (computed in blocks, chapter 05); MADE's is two
-# matrix products (plus the direct connections). We time the log-likelihood, with and without the backward
-# pass a training step needs, as the best of a few repeats, in one cell.
+# forward pass is a running sum over the $D = 784$ steps (computed in blocks, chapter 05); MADE's is three
+# matrix products: input to hidden, hidden to output, and the direct connections. We time the
+# log-likelihood, with and without the backward pass a training step needs, as the best of a few repeats, in
+# one cell.
 
 # %%
 x_bench = data.load("binarized_mnist", "test")[:genlib.budget(full=100, quick=20)].to(DEVICE)
@@ -218,10 +236,12 @@ print(f"MADE is {fwd['NADE'] / fwd['MADE']:.1f}x faster forward and "
       f"{step['NADE'] / step['MADE']:.1f}x faster forward + backward")
 
 # %% [markdown]
-# What to see: the ratio printed last. The two models do about the same number of multiply-adds, $O(HD)$ per
-# image, but MADE's are two large matrix products — what a CPU or GPU does best — while NADE's running sum is
-# $D$ dependent steps of element-wise work. The ratio depends on the machine; the direction does not.
-# (Sampling is another matter: both need one pass per pixel, 784 passes for a digit; exercise 4.)
+# What to see: the ratio printed last. MADE does *more* multiply-adds per image, not fewer: $HD$ into the
+# hidden layer, $HD$ out of it and $D^2$ for the direct connections, $2HD + D^2 = 784{,}000 + 614{,}656$,
+# against NADE's $2HD$ (the running sum and the outputs). But MADE's are three large matrix products — what a
+# CPU or GPU does best — while NADE's running sum is $D$ dependent steps of element-wise work. The ratio
+# depends on the machine; the direction does not. (Sampling is another matter: there both models must wait
+# for each pixel; exercise 4.)
 #
 # ## The reference MADE on binarized MNIST
 # The recipe `genlib.recipes.RECIPES["made"]` trains one mask, $H = 500$, direct connections, with Adam and a
@@ -269,11 +289,12 @@ if rec is not None:
 # test digits, and 3.1 nats short of the paper's 88.40: its recipe does not yet reach the published number.
 #
 # What to see: how fast the MADE curve falls below FVSBN's, how close its last validation NLL comes to the
-# published test NLL (dashed), and the gap between its training and validation curves — about 1.4 million
-# stored weights fitting 50,000 digits. The cosine schedule brings the learning rate to zero at the last
-# epoch, which flattens the curves at the end.
+# published test NLL (dashed; a rough guide only, since validation and test are different digits), and the
+# gap between its training and validation curves — about 1.4 million stored weights fitting 50,000 digits.
+# The cosine schedule brings the learning rate to zero at the last epoch, which flattens the curves at the
+# end.
 #
-# Samples from the reference MADE, next to real test digits (784 passes each, one per pixel):
+# Samples from the reference MADE, next to real test digits (each sample is drawn pixel by pixel):
 
 # %%
 if made_ref is not None:
@@ -312,14 +333,19 @@ else:
 torch.manual_seed(0)
 ens = MADE((1, 3, 3), hidden=(16,), num_masks=4, order_agnostic=True)
 with torch.no_grad():
-    for p in ens.parameters():
-        p.add_(torch.randn_like(p))
+    for p in ens.parameters():  # large random weights: at initialisation the logits are all near 0, and
+        p.add_(torch.randn_like(p))  # averaging near-equal logits would hide the error
     x9 = all_binary_images((1, 3, 3))
     per_mask = [ens.log_prob(x9, mask=k).double().exp().sum().item() for k in range(4)]
     print("each of the 4 masks alone:       ", [f"{s:.6f}" for s in per_mask])
     print(f"log-mean-exp of probabilities:    {ens.log_prob(x9).double().exp().sum():.6f}")
     wrong = made_lib.log_prob_averaged_logits(ens, x9).double().exp().sum()
     print(f"averaged logits (not a model):    {wrong:.6f}")
+    one = MADE((1, 3, 3), hidden=(16,), num_masks=4, order_agnostic=False)  # 4 masks, one ordering
+    for p in one.parameters():
+        p.add_(torch.randn_like(p))
+    same = made_lib.log_prob_averaged_logits(one, x9).double().exp().sum()
+    print(f"averaged logits, one ordering:    {same:.6f}  (another valid model, not the mixture)")
 
 # %% [markdown]
 # ### Does an ensemble of masks pay? An experiment at equal epochs
@@ -368,20 +394,29 @@ ax.set_title(f"MADE, H={H_ENS}, {EPOCHS} epochs: bars = mean ± sd over 3 seeds,
 
 # %% [markdown]
 # What to see: at equal epochs the three bars are close. The ensemble of 8 masks beats the single-mask MADE by
-# about half a nat on average (109.13 against 109.72 in the full run), less than the single-mask runs' own
-# spread (sd 1.33); what it clearly changes is that spread: one mask is one random draw of hidden degrees, and
-# some draws are worse than others, while the ensemble varies by less than a tenth of a nat between seeds.
-# Mask 0 of the connectivity-agnostic network alone (109.43) is as good as the one-mask MADE although it was
-# used in only an eighth of the training steps: the direct connections, the same under every mask, carry much
-# of the model. So at this budget (20 epochs, $H = 100$, 4,000 digits) connectivity-agnostic training buys
-# stability, not a clear gain; Germain et al. report theirs (88.40 → 86.64 nats) with 32 masks and far longer
-# training on the full data. And Jensen's inequality promises only that the ensemble beats the *average* of
-# its members' log-likelihoods, not each one.
+# about 0.6 nats on average (109.13 against 109.72 in the full run: 0.59), less than the single-mask runs'
+# own spread (sd 1.33). What it clearly changes is that spread: one mask is one random draw of hidden
+# degrees, and some draws are worse than others, while the ensemble's three seeds (109.21, 109.10, 109.08)
+# differ by an sd of 0.07 nats (range 0.13).
+#
+# Mask 0 of the connectivity-agnostic network alone (109.43) beats the one-mask mean (109.72) mostly because
+# of one bad one-mask seed (111.26); the other two one-mask seeds (109.05, 108.85) beat it. That it comes so
+# close although it was used in only an eighth of the training steps suggests, perhaps, that the direct
+# connections, the same under every mask, carry much of the model — a hypothesis this experiment does not
+# test (a run without them would). Mind how the epoch is chosen: `train.fit` keeps the epoch with the best
+# validation NLL of the model in evaluation mode, which for $K = 8$ is the ensemble's, so "mask 0 alone" is
+# read from a checkpoint chosen for the ensemble, not for mask 0.
+#
+# So at this budget (20 epochs, $H = 100$, 4,000 digits) connectivity-agnostic training buys stability, not
+# a clear gain; Germain et al. report theirs (88.40 → 86.64 nats) with 32 masks and far longer training on
+# the full data. And Jensen's inequality promises only that the ensemble beats the *average* of its members'
+# log-likelihoods, not each one.
 #
 # ## Exercises
-# Each checker says ✓ or ✗ with a hint. Replace the `...` and run the cell.
+# Exercises 1 to 4 have a checker that says ✓ or ✗ with a hint: replace the `...` and run the cell.
+# Exercise 5 is an open experiment with no checker.
 #
-# **1.** How many parameters does a MADE with $D = 784$, one hidden layer of $H = 500$ units and direct
+# **1.** How many parameters does a MADE with $D = 784$, *two* hidden layers of 500 units each and direct
 # connections store (masked weights included)?
 
 # %%
@@ -393,8 +428,9 @@ ch06.check_made_parameters(answer)
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# $W^1$ and its bias: $(D + 1)H$; $V$ and its bias: $(H + 1)D$; $A$: $D^2$. `answer = 785 * 500 + 501 * 784 +
-# 784 ** 2` (1,399,940). `MADE.num_parameters_formula` computes the same.
+# $W^1$ and its bias: $(D + 1)H$; $W^2$ and its bias: $(H + 1)H$; $V$ and its bias: $(H + 1)D$; $A$: $D^2$.
+# `answer = 785 * 500 + 501 * 500 + 501 * 784 + 784 ** 2` (1,650,440). `MADE.num_parameters_formula` computes
+# the same.
 # </details>
 #
 # **2.** Write `made_mask(m_out, m_in, output)`: given the degrees of the units a layer goes to (`m_out`) and
@@ -419,37 +455,44 @@ ch06.check_mask(made_mask)
 # ```
 # </details>
 #
-# **3.** Hidden degrees are drawn from $\{1, \dots, D-1\}$. How many hidden units can the input of degree $D$
-# (the last pixel of the ordering) connect to?
+# **3.** A MADE has $D = 784$ pixels, one hidden layer and direct connections. How many of its outputs (the
+# conditionals) can the input of degree 700 influence?
 
 # %%
 answer = ...  # a number
-ch06.check_last_input_reach(answer)
+ch06.check_input_reach(answer)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# `answer = 0`: a hidden unit of degree $m^1(k) \le D-1$ keeps input $j$ only if $m^1(k) \ge m(j) = D$. The
-# last pixel is never an input to any conditional — as the factorization demands. (The direct connections
-# agree: $M^A_{i,j} = [m(i) > D]$ is zero for every $i$.)
+# `answer = 84`: output $i$ depends on input $j$ only if $m(i) > m(j) = 700$ (through the hidden layer,
+# $m(i) > m^1(k) \ge m(j)$), and the direct connections keep exactly those pairs, $M^A_{i,j} = [m(i) > 700]$:
+# the $784 - 700 = 84$ later pixels. The same rule with $m(j) = D$ gives zero: the last pixel is never an
+# input to any conditional, as the factorization demands — the input without lines in the first picture.
 # </details>
 #
-# **4.** Training evaluates all conditionals in one pass. How many forward passes does MADE need to *sample*
-# one binary $28 \times 28$ image?
+# **4.** Training evaluates all conditionals in one pass. MADE (raster ordering) is asked to *complete* a
+# binary $28 \times 28$ digit whose top half, the first 392 pixels, is given. How many forward passes of the
+# network, used as a black box that returns all 784 logits at once, does it need?
 
 # %%
 answer = ...  # a number
-ch06.check_sampling_passes(answer)
+ch06.check_completion_passes(answer)
 
 # %% [markdown]
 # <details><summary>Solution</summary>
 #
-# `answer = 784`: pixel $o_d$'s logit needs the sampled values of $o_{<d}$, so each pixel waits for the one
-# before it. One pass for the likelihood, $D$ passes for a sample.
+# `answer = 392`: the logit of pixel $o_d$ needs the values of every earlier pixel $o_{<d}$, and a missing
+# pixel's value is known only once it is sampled, so each of the 392 missing pixels takes its own pass. One
+# pass for the likelihood, one per pixel to sample: a full sample takes $D = 784$ (or 783, if you notice that
+# the first pixel's conditional is a constant that can be computed once and reused).
 # </details>
 #
-# **5.** (open) Repeat the ensemble experiment with `order_agnostic=True` (a new random ordering for each of
-# the 8 masks). Does the ensemble gain more or less over one mask than with a single ordering?
+# **5.** (open, no checker) Repeat the ensemble experiment with `order_agnostic=True` (a new random ordering
+# for each of the 8 masks). The gain over one mask is the mean test NLL of the one-mask MADEs minus that of
+# the ensembles, both trained for the same 20 epochs (0.59 nats with a single ordering, above). Is it larger
+# or smaller with eight orderings? The full experiment costs 3 seeds × 2 models × 20 epochs; the one-mask
+# runs do not change, so you can reuse them and train only the three order-agnostic ones.
 #
 # ## Summary
 # - MADE deletes connections of an MLP so that output $i$ depends only on the inputs before $i$ in an
@@ -458,9 +501,12 @@ ch06.check_sampling_passes(answer)
 # - The masks come from degrees: $M^l = [m^l \ge m^{l-1}]$ for hidden layers, $[m > m^L]$ (strict) for
 #   outputs. Their product is strictly lower triangular in the ordering: the autoregressive property, which
 #   gradients confirm.
-# - One pass of matrix products is faster to train than NADE's running sum over $D$ steps; sampling still
-#   needs $D$ passes.
-# - On binarized MNIST the reference MADE is compared with the paper's 88.40 nats and FVSBN above.
+# - One pass of three matrix products ($2HD + D^2$ multiply-adds per image, more than NADE's $2HD$) is still
+#   much faster than NADE's running sum over $D$ dependent steps; sampling waits for each pixel in both.
+# - On binarized MNIST the reference MADE (one mask, $H = 500$) reaches 91.54 nats against the published
+#   88.40; FVSBN gets 97.95.
+# - At equal epochs on mnist5k, an ensemble of 8 masks gains about 0.6 nats over one mask, less than the
+#   spread between one-mask seeds; mostly it removes that spread.
 # - Connectivity-agnostic training gives one network many masks; the ensemble averages *probabilities*
 #   (log-mean-exp) — averaging logits is not a likelihood once the orderings differ.
 #

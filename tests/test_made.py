@@ -255,16 +255,22 @@ def test_a_new_ordering_gives_new_masks():
 def test_chapter_06_exercise_checkers():
     from genlib.exercises import ch06
 
-    model = MADE((1, 28, 28), hidden=(500,))
+    model = MADE((1, 28, 28), hidden=(500, 500))
     assert ch06.check_made_parameters(model.num_parameters_formula())
     assert not ch06.check_made_parameters(model.num_parameters_formula() - 784 * 784)  # no direct ones
+    assert not ch06.check_made_parameters(MADE((1, 28, 28), hidden=(500,)).num_parameters_formula())
     assert ch06.check_mask(
         lambda mo, mi, out: (mo[:, None] > mi[None, :]) if out else (mo[:, None] >= mi[None, :])
     )
     assert not ch06.check_mask(lambda mo, mi, out: mo[:, None] >= mi[None, :])  # output mask not strict
     assert not ch06.check_mask(lambda mo, mi, out: mi[:, None] >= mo[None, :])  # transposed
-    assert ch06.check_last_input_reach(0) and not ch06.check_last_input_reach(1)
-    assert ch06.check_sampling_passes(784) and not ch06.check_sampling_passes(1)
-    # the checker's answer for the last input is what a real MADE does: its row of M^1 is empty
-    m_in = model.degrees()[0]
-    assert model.masks()[0][:, m_in == 784].sum() == 0
+    assert ch06.check_input_reach(84) and not ch06.check_input_reach(85) and not ch06.check_input_reach(700)
+    assert ch06.check_completion_passes(392) and not ch06.check_completion_passes(784)
+    assert not ch06.check_completion_passes(391)
+    # the checker's answer for the input of degree 700 is what a real MADE does: the outputs reachable
+    # through the hidden layers or the direct connections are exactly the 84 of larger degree
+    one = MADE((1, 28, 28), hidden=(500,))
+    m_in = one.degrees()[0]
+    M1, MV, MA = one.masks()
+    reach = (MV @ M1 + MA)[:, m_in == 700].flatten() > 0
+    assert int(reach.sum()) == 84 and bool((m_in[reach] > 700).all())

@@ -7,15 +7,16 @@ import torch
 from . import Verdict, check_function, check_number
 
 
-def check_made_parameters(answer, D: int = 784, H: int = 500) -> Verdict:
-    """How many parameters does a MADE with one hidden layer of H units and direct connections store?"""
-    expected = (D + 1) * H + (H + 1) * D + D * D
+def check_made_parameters(answer, D: int = 784, hidden=(500, 500), direct: bool = True) -> Verdict:
+    """How many parameters does a MADE with these hidden layers (and direct connections) store?"""
+    sizes = (D, *hidden)
+    expected = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])) + (sizes[-1] + 1) * D + D * D * direct
     return check_number(
         answer,
         expected,
-        "count the input-to-hidden weights and biases, the hidden-to-output weights and "
-        "biases, and the D x D direct connections (the masks zero some of them, but they are stored)",
-        explain=f"(D + 1) H + (H + 1) D + D^2 = {expected:,}",
+        "count every layer's weights and biases (input to hidden, hidden to hidden, hidden to output) "
+        "and the D x D direct connections (the masks zero some of them, but they are stored)",
+        explain=f"sum over layers of (inputs + 1) x outputs, plus D^2 = {expected:,}",
     )
 
 
@@ -43,23 +44,24 @@ def check_mask(fn) -> Verdict:
     )
 
 
-def check_last_input_reach(answer) -> Verdict:
-    """How many hidden units can the input of degree D (the last pixel in the ordering) connect to?"""
+def check_input_reach(answer, D: int = 784, degree: int = 700) -> Verdict:
+    """With direct connections, how many outputs can the input of this degree influence?"""
     return check_number(
         answer,
-        0,
-        "hidden degrees are drawn from {1, ..., D-1}; the rule keeps a connection only if "
-        "the hidden degree is >= the input's degree D",
-        explain="none: the last pixel is never an input to any conditional, as it must be",
+        D - degree,
+        "output i may depend on input j only if m(i) > m(j); with direct connections M^A keeps "
+        "exactly those pairs. Count the outputs whose degree is larger than the input's",
+        explain=f"D - {degree} = {D - degree}: every later pixel, and none of the others",
     )
 
 
-def check_sampling_passes(answer, D: int = 784) -> Verdict:
-    """How many forward passes does MADE need to sample one 28 x 28 binary image?"""
+def check_completion_passes(answer, D: int = 784, known: int = 392) -> Verdict:
+    """Passes of the network (one gives all D logits) to fill in the last D - known pixels of an image."""
     return check_number(
         answer,
-        D,
-        "the logit of step d needs the value of step d - 1, which is only known once it is "
-        "sampled: one pass per pixel",
-        explain=f"{D}: training takes one pass, sampling D (as for every autoregressive model)",
+        D - known,
+        "each missing pixel's logit needs every earlier step's value, and a value is known only once it "
+        "is sampled: one pass per missing pixel. The known pixels need no pass",
+        explain=f"{D - known}: one pass per pixel still to sample (a full sample takes D passes, or D - 1 "
+        "if you notice that the first pixel's conditional is a constant that can be computed once)",
     )
