@@ -147,16 +147,11 @@ class GatedPixelCNN(AutoregressiveModel):
         v = h = x = self._scaled(x)
         for layer in self.stack:
             v, h = layer(v, h)
-        out = self.output_layers(h)  # (B, C*K, H, W)
-        if self.levels == 2:
-            return out
-        B, _, H, W = out.shape
-        return out.view(B, self.shape[0], 256, H, W).transpose(1, 2)  # (B, 256, C, H, W)
+        return self._to_logits(self.output_layers(h))  # from (B, C*K, H, W)
 
-    def _scaled(self, x):
-        return x if self.levels == 2 else x / 127.5 - 1  # 8-bit pixels scaled to [-1, 1]
-
-    # --- sampling: PixelModel's loop (keep every pixel before (r, c), then compute (r, c)) ----------
+    # the input scaling and the output layout of every PixelModel, and for sampling PixelModel's loop
+    # (keep every pixel before (r, c), then compute (r, c))
+    _scaled, _to_logits = PixelModel._scaled, PixelModel._to_logits
     conditional, core_at = PixelModel.conditional, PixelModel.core_at
     incremental = True
 

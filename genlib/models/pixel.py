@@ -95,7 +95,10 @@ class PixelModel(AutoregressiveModel):
 
     def _logits(self, x):
         x = self._scaled(x)
-        out = self.output_layers(self.core(self.input_layer(x), x))  # (B, C * per_colour, H, W)
+        return self._to_logits(self.output_layers(self.core(self.input_layer(x), x)))
+
+    def _to_logits(self, out):
+        """The output layers' maps (B, C * per_colour, H, W) -> logits (B, C, H, W) or (B, 256, C, H, W)."""
         if self.levels == 2:
             return out
         B, _, H, W = out.shape
