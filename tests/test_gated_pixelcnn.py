@@ -1,10 +1,6 @@
 """Gated PixelCNN (chapter 07): causality by gradients for binary and 8-bit colour pixels, the blind spot
 closed (every earlier pixel reached, PixelCNN's 102 of 157 next to it), normalization, sampling, save/load."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 import torch
 
@@ -12,6 +8,7 @@ import genlib
 from genlib.models import GatedPixelCNN, PixelCNN, all_binary_images
 from genlib.models.gated_pixelcnn import shift_down
 from helpers.frequencies import assert_frequencies_match
+from helpers.round_trip import train_eval_sample
 
 SMALL = {"channels": 6, "layers": 2, "out_hidden": 12}
 
@@ -169,30 +166,4 @@ def test_bad_arguments_are_clear_errors():
 
 
 def test_cli_train_eval_sample(tmp_path):
-    def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "genlib", *args], cwd=tmp_path, capture_output=True, text=True, timeout=300
-        )
-
-    r = run(
-        "train",
-        "gated_pixelcnn",
-        "--epochs",
-        "1",
-        "--set",
-        "channels=4",
-        "--set",
-        "layers=2",
-        "--set",
-        "out_hidden=8",
-        "--quiet",
-        "--out",
-        "m.pt",
-    )
-    assert r.returncode == 0, r.stderr
-    r = run("eval", "m.pt", "--json")
-    assert r.returncode == 0, r.stderr
-    assert 50 < json.loads(r.stdout)["nll_nats"] < 544  # better than a coin per pixel (784 ln 2)
-    r = run("sample", "m.pt", "-n", "2", "--out", "grid.png")
-    assert r.returncode == 0, r.stderr
-    assert (tmp_path / "grid.png").read_bytes()[:4] == b"\x89PNG"
+    train_eval_sample(tmp_path, "gated_pixelcnn", ["channels=4", "layers=2", "out_hidden=8"], n=2)

@@ -2,10 +2,6 @@
 autoregressive property by gradients, the strictly triangular mask product, parameter counts,
 sampling, save/load, and why averaging logits over masks is not a likelihood."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 import torch
 
@@ -13,6 +9,7 @@ import genlib
 from genlib.models import MADE, all_binary_images
 from genlib.models.made import log_prob_averaged_logits
 from helpers.frequencies import assert_frequencies_match
+from helpers.round_trip import train_eval_sample
 
 SHAPE = (1, 3, 3)
 
@@ -212,31 +209,7 @@ def test_one_pixel_images_work():
 
 
 def test_cli_train_eval_sample(tmp_path):
-    def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "genlib", *args], cwd=tmp_path, capture_output=True, text=True, timeout=300
-        )
-
-    r = run(
-        "train",
-        "made",
-        "--epochs",
-        "1",
-        "--set",
-        "hidden=[32]",
-        "--set",
-        "num_masks=2",
-        "--quiet",
-        "--out",
-        "m.pt",
-    )
-    assert r.returncode == 0, r.stderr
-    r = run("eval", "m.pt", "--json")
-    assert r.returncode == 0, r.stderr
-    assert 50 < json.loads(r.stdout)["nll_nats"] < 544  # better than a coin per pixel (784 ln 2)
-    r = run("sample", "m.pt", "-n", "4", "--out", "grid.png")
-    assert r.returncode == 0, r.stderr
-    assert (tmp_path / "grid.png").read_bytes()[:4] == b"\x89PNG"
+    train_eval_sample(tmp_path, "made", ["hidden=[32]", "num_masks=2"], n=4)
 
 
 def test_a_new_ordering_gives_new_masks():
