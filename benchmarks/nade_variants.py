@@ -16,19 +16,22 @@ step reads anywhere from 0.4 to 2.2 GiB for the loop, depending on how the heap 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 from genlib.models import NADE, nade_kernel
 from genlib.models.nade import log_prob_from_logits, loop_logits, naive_logits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, however this file is loaded
+import timing  # noqa: E402  (benchmarks/timing.py)
 
 
 def blocks_kernel(model, x):
@@ -61,6 +64,7 @@ VARIANTS = {
     "naive per-conditional (O(HD^2))": naive_logits,
 }
 LOOP = "per-pixel Python loop (O(HD))"
+SAMPLE = "model.sample (one sampler for all)"
 
 
 def sizes(quick):
@@ -81,16 +85,6 @@ def train_step(model, opt, x, logits_fn):
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()
-
-
-def _timed(fn, device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    t = time.perf_counter()
-    fn()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return time.perf_counter() - t
 
 
 def peak_memory_mib(name, device, quick) -> float | None:
@@ -131,17 +125,19 @@ def run(device="cpu", quick=False, rounds=None, memory=True) -> list[dict]:
     side, H, B = sizes(quick)
     model, opt, x = setup(device, quick)
     rounds = rounds or (3 if quick else 5)
-    times = {name: [] for name in VARIANTS}
-    for name, fn in VARIANTS.items():  # warm-up
+    for fn in VARIANTS.values():  # warm-up
         train_step(model, opt, x, fn)
-    sample_times = []
-    for r in range(rounds):
-        for name, fn in VARIANTS.items():
-            if "naive" in name and r >= 2 and not quick:  # 392x the arithmetic: two rounds are enough
-                continue
-            times[name].append(_timed(lambda: train_step(model, opt, x, fn), device))
+
+    def sample():
         with torch.no_grad():
-            sample_times.append(_timed(lambda: model.sample(B), device))
+            model.sample(B)
+
+    fns = {name: functools.partial(train_step, model, opt, x, fn) for name, fn in VARIANTS.items()}
+    fns[SAMPLE] = sample
+    # the naive formula does 392x the arithmetic: two rounds are enough
+    naive = {name: 2 for name in VARIANTS if "naive" in name and not quick}
+    times = timing.interleaved(fns, rounds, device, max_rounds=naive)
+    sample_times = times.pop(SAMPLE)
     loop = B / statistics.median(times[LOOP])
     rows = []
     for name in VARIANTS:

@@ -1,14 +1,11 @@
 """The book's results table: every reference checkpoint on the full test split, beside the papers' numbers.
 
-    python benchmarks/references.py            # evaluate checkpoints/*.pt, write benchmarks/references.md,
-                                               update README
-    python benchmarks/references.py --no-readme
+    python benchmarks/references.py              # evaluate checkpoints/*.pt; write references.md, README
+    python benchmarks/references.py --no-readme  # the same, README.md left alone
 
 `make bench` runs it. Each checkpoint is verified by SHA-256 (genlib.recipes.reference), evaluated on all
-10,000 test
-images of binarized MNIST on the CPU, and compared with the NLL recorded when it was trained. Models with a
-recipe but
-no checkpoint yet are listed with the command that trains them.
+10,000 test images of binarized MNIST on the CPU, and compared with the NLL recorded when it was trained.
+Models with a recipe but no checkpoint yet are listed with the command that trains them.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """`make bench`: speed, memory and test NLL of every model in genlib.models.REGISTRY.
 
-    python benchmarks/run.py                          # every model, CPU (1 thread) + CUDA when present;
-                                                      updates README
-    python benchmarks/run.py --quick --out /tmp/b     # smoke run: tiny data and budgets, seconds a model
-    python benchmarks/run.py --models nade,fvsbn      # a few models
+    python benchmarks/run.py                       # every model, CPU (1 thread) + CUDA if any; updates README
+    python benchmarks/run.py --quick --out /tmp/b  # smoke run: tiny data and budgets, seconds a model
+    python benchmarks/run.py --models nade,fvsbn   # a few models
 
 For each model (binary models on mnist5k 28x28; models with a `levels` argument also with
 levels=256 on the 8-bit grey digits; real-valued models on dequantized digits8), on each device:
@@ -16,14 +15,12 @@ levels=256 on the 8-bit grey digits; real-valued models on dequantized digits8),
     test NLL         nats per image (and bits per dimension) after --seconds of training (the steps of
                      genlib.train.fit: Adam, lr 1e-3, batch 128, gradient clipping; the clock is checked
                      after every step, so slow models get the same budget): the same for every model
-
-Each configuration runs in its own process, so peak memory is its own and one failing model does
-not stop the others (its row says what went wrong). Writes benchmarks/results.json and
-benchmarks/results.md (with the machine: CPU model, cores, torch version, GPU) and, for a full run
-into benchmarks/, the table between <!-- bench:start --> and <!-- bench:end --> in README.md.
-The NADE implementation comparison of benchmarks/nade_variants.py and the PixelRNN sampling comparison
-of benchmarks/sampling.py (incremental sampler vs one full forward pass per pixel) are included when
-they exist.
+Each configuration runs in its own process, so peak memory is its own and one failing model does not stop the
+others (its row says what went wrong). Writes benchmarks/results.json and benchmarks/results.md (with the
+machine: CPU model, cores, torch version, GPU) and, for a full run into benchmarks/, the table between
+<!-- bench:start --> and <!-- bench:end --> in README.md. The NADE implementation comparison of
+benchmarks/nade_variants.py and the PixelRNN sampling comparison of benchmarks/sampling.py (incremental
+sampler vs one full forward pass per pixel) are included when they exist.
 """
 
 from __future__ import annotations

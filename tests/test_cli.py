@@ -74,8 +74,7 @@ def test_eval_defaults_to_the_training_data(tmp_path):
 
 def test_default_data_is_binarized_mnist_and_the_time_budget_binds_inside_an_epoch(tmp_path):
     """No --data: binary models train on binarized MNIST (early stopping on its val split) and eval uses its
-    test
-    split; --minutes is checked every batch, so 0.01 min ends inside the first epoch of 391 batches."""
+    test split; --minutes is checked every batch, so 0.01 min ends inside the first epoch of 391 batches."""
     r = run(
         "train",
         "independent",

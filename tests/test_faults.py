@@ -209,8 +209,8 @@ def test_truncated_embedded_data_is_refused(tmp_path, monkeypatch):
 
 
 def test_damaged_parse_cache_of_a_download_is_never_used(tmp_path, monkeypatch):
-    """binarized_mnist keeps a parsed .npy next to the hash-checked .amat; a flipped pixel in it is
-    noticed."""
+    """binarized_mnist keeps a parsed .npy next to the hash-checked .amat;
+    a flipped pixel in it is noticed."""
     from genlib import download
 
     bits = np.random.default_rng(0).integers(0, 2, (3, 784), dtype=np.uint8)

@@ -52,8 +52,8 @@ def test_each_pixel_depends_on_exactly_its_k_predecessors(k):
 
 
 def test_gradient_is_the_table_difference():
-    """d logit_j / d x_(j-1) = theta[context with that bit 1] - theta[context with it 0] (multilinear
-    extension)."""
+    """d logit_j / d x_(j-1) = theta[context with that bit 1] - theta[context with it 0]
+    (multilinear extension)."""
     model = noisy(MarkovTable((1, 2, 3), k=2), seed=3)
     x = torch.tensor([[[[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]]], requires_grad=True)
     logits = model(x).flatten()

@@ -118,8 +118,8 @@ def test_sampled_frequencies_match_probabilities_on_3x3(cls):
 
 
 def test_order_agnostic_completion_conditions_on_every_known_pixel():
-    """Completing with all pixels but one known draws from p(x_i | all others) = p(x)/sum_v p(x with
-    x_i=v)."""
+    """Completing with all pixels but one known draws from
+    p(x_i | all others) = p(x)/sum_v p(x with x_i=v)."""
     model = make(OrderAgnosticNADE, seed=2)
     x = torch.zeros(6000, *SHAPE)
     x[:, 0, 0, :] = 1
@@ -144,8 +144,8 @@ def test_parameter_counts_match_the_formulas():
 
 
 def test_order_agnostic_loss_is_unbiased_for_the_mean_over_orderings():
-    """On 2x2 images the D!/... expectation can be enumerated: E[loss] = mean over the 24 orderings of -log
-    p(x|o)."""
+    """On 2x2 images the D!/... expectation can be enumerated:
+    E[loss] = mean over the 24 orderings of -log p(x|o)."""
     model = make(OrderAgnosticNADE, (1, 2, 2), hidden=5, seed=4)
     x = torch.tensor([[[[1.0, 0.0], [1.0, 1.0]]]])
     import itertools

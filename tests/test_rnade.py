@@ -109,8 +109,8 @@ def test_bad_input_is_a_clear_error():
 
 
 def test_cli_evaluates_on_dequantized_digits8(tmp_path):
-    """`python -m genlib eval` dequantizes digits8 for a real-valued model (grey levels would have no
-    density)."""
+    """`python -m genlib eval` dequantizes digits8 for a real-valued model
+    (grey levels would have no density)."""
     import json
     import subprocess
     import sys

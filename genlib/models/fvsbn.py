@@ -38,9 +38,8 @@ class FVSBN(AutoregressiveModel):
         return self.bias.numel() + int(self.mask.sum().item())
 
     def set_pixel_logits(self, logits):
-        """W = 0, b_j = logits of pixel o[j]: with `start_from_means(x)`, the independent model of
-        chapter 02 in closed form. With W = 0 the FVSBN *is* that model; training then only learns
-        the dependencies."""
+        """W = 0, b_j = logits of pixel o[j]: with `start_from_means(x)`, the independent model of chapter 02
+        in closed form. With W = 0 the FVSBN *is* that model; training then only learns the dependencies."""
         self.bias.copy_(logits.flatten()[self.steps()])
         self.weight.zero_()
 

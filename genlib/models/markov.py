@@ -53,8 +53,8 @@ class MarkovTable(AutoregressiveModel):
         self.logits = nn.Parameter(torch.zeros(size))  # all tables, one after another
 
     def _context(self, xo):
-        """Table row of every step: the k previous pixels as a binary number. xo: (B, n) in generation
-        order."""
+        """Table row of every step: the k previous pixels as a binary number.
+        xo: (B, n) in generation order."""
         n = xo.shape[1]
         padded = F.pad(xo, (self.k, 0))  # (B, k + n), zeros before step 0
         windows = padded.unfold(1, self.k, 1)[:, :n] if self.k else padded[:, :n, None][..., :0]  # (B, n, k)

@@ -56,8 +56,8 @@ class NADE(AutoregressiveModel):
     def logits_in_order(self, x_o, steps) -> torch.Tensor:
         """The logit of every step, (B, D), from x_o (B, D) in generation order, O(HD) per image.
 
-        The same numbers as `naive_logits` (the formula as written), computed by the fused kernel
-        of genlib/models/nade_kernel.py.
+        The same numbers as `naive_logits` (the formula as written), computed by the fused kernel of
+        genlib/models/nade_kernel.py.
         """
         c_steps = self.step_bias(steps)  # (D, H)
         return nade_kernel.shared_weight_logits(x_o, self.W[steps], c_steps, self.V[steps], self.b[steps])
@@ -173,8 +173,8 @@ class OrderAgnosticNADE(NADE):
         return self.order_agnostic_loss(x) if self.training else -self.log_prob(x).mean()
 
     def log_prob_ensemble(self, x, orderings) -> torch.Tensor:
-        """log (1/K sum_k p(x | o_k)): a mixture of K components, one per ordering, itself normalized,
-        (B,)."""
+        """log (1/K sum_k p(x | o_k)), (B,): a mixture of K components, one per ordering,
+        itself normalized."""
         lp = torch.stack([self.log_prob(x, o) for o in orderings])  # (K, B)
         return torch.logsumexp(lp, 0) - math.log(len(orderings))
 

@@ -33,10 +33,9 @@ import torch
 def shared_weight_logits(x_o, W, c, V, b, block: int | None = None, images: int | None = None):
     """The logit of every step, (B, D), from x_o (B, D) in generation order; W, c, V (D, H), b (D,).
 
-    c[d] is the hidden bias at step d; NADE passes one c for every step as c.expand(D, H) (stride 0),
-    which selects `RunLogits` unless x_o needs a gradient. The batch is cut into chunks of `images`
-    and the steps into blocks of `block` (defaults from `block_sizes`); the result does not depend
-    on them.
+    c[d] is the hidden bias at step d; NADE passes one c for every step as c.expand(D, H) (stride 0), which
+    selects `RunLogits` unless x_o needs a gradient. The batch is cut into chunks of `images` and the steps
+    into blocks of `block` (defaults from `block_sizes`); the result does not depend on them.
     """
     runs = c.stride(0) == 0 and not x_o.requires_grad
     default_images, default_block = block_sizes(x_o.device, runs)

@@ -8,9 +8,9 @@ factorize an image of n pixels and C colours in raster order, colour by colour:
 
 and share one architecture around a different core:
 
-    x -> 7x7 conv, mask A (2h maps) -> [core layer + residual] x layers -> ReLU, 1x1 conv B -> ReLU, 1x1 conv
-    B
-    -> logits: sigmoid per channel (levels=2) or a 256-way softmax per channel (levels=256)
+    x -> 7x7 conv, mask A (2h maps) -> [core layer + residual] x layers
+      -> ReLU, 1x1 conv B -> ReLU, 1x1 conv B
+      -> logits: sigmoid per channel (levels=2) or a 256-way softmax per channel (levels=256)
 
 Every conditional comes out of ONE forward pass (training is parallel over pixels), but
 sampling needs one step per pixel and channel: n * C steps for one image. A step need not be a whole

@@ -21,8 +21,8 @@ from .pixel import PixelModel, rows_up_to
 
 
 class RowLSTM(PixelModel):
-    """Row LSTM (chapter 07): each pixel sees a triangle of rows above it (and k//2 pixels to its left per
-    layer).
+    """Row LSTM (chapter 07): each pixel sees a triangle of rows above it
+    (and k//2 pixels to its left per layer).
 
     p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  conditionals from one forward pass.
     Cost of a pass: H sequential LSTM steps per layer, each O(B W h^2 k). Sampling keeps the state of the

@@ -1,5 +1,5 @@
-"""One chi-square test for "sampled frequencies match the model's probabilities", shared by the model
-tests."""
+"""One chi-square test for "sampled frequencies match the model's probabilities",
+shared by the model tests."""
 
 import torch
 from scipy.stats import chi2
