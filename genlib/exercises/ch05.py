@@ -71,7 +71,7 @@ def _cases_mixture():
 
 
 def check_mixture_log_density(fn) -> Verdict:
-    """fn(x, log_alpha, mu, log_sigma) -> log sum_k alpha_k N(x; mu_k, sigma_k^2), x: (B,), the rest (B, K)."""
+    """fn(x, log_alpha, mu, log_sigma) -> log sum_k alpha_k N(x; mu_k, sigma_k^2); x (B,), the rest (B, K)."""
     return check_function(
         fn,
         _cases_mixture(),
