@@ -135,9 +135,12 @@ seconds = {}
 with torch.no_grad():
     for name, fn in [("naive O(HD²)", nade_lib.naive_logits), ("per-pixel loop O(HD)", nade_lib.loop_logits),
                      ("vectorized O(HD)", lambda m, x: m(x))]:
-        t = time.perf_counter()
-        fn(timed, xb)
-        seconds[name] = time.perf_counter() - t
+        times = []
+        for _ in range(3):  # the best of three: a busy machine only ever adds time
+            t = time.perf_counter()
+            fn(timed, xb)
+            times.append(time.perf_counter() - t)
+        seconds[name] = min(times)
 for name, s in seconds.items():
     print(f"{name:22s} {s * 1000:8.1f} ms  ({len(xb) / s:7.0f} images/s)")
 fig, ax = plt.subplots(figsize=(6, 2.2))
@@ -146,9 +149,12 @@ ax.set_xscale("log"), ax.set_xlabel(f"images per second (log scale), log_prob, H
 ax.set_title("the shared-weight trick: same numbers, O(HD) instead of O(HD²)");
 
 # %% [markdown]
-# What to see: the naive formula is the slowest, but by far less than its $D/2 = 392$ times more arithmetic
-# suggests — its work is matrix products, which a CPU does very efficiently, while the $O(HD)$ versions spend their
-# time on element-wise sigmoids and memory traffic. For training, `NADE.forward` uses one more fact: because $W$ is
+# What to see: the naive formula is by far the slowest — 29 times slower than the per-pixel loop in this run,
+# yet far less than its $D/2 = 392$ times more arithmetic suggests: its work is matrix products, which a CPU does
+# very efficiently, while the $O(HD)$ versions spend their
+# time on element-wise sigmoids and memory traffic. To score 32 images, the loop and the vectorized kernel are
+# close (wall-clock timings, best of three, on a shared machine); the kernel is built for training, where
+# `NADE.forward` uses one more fact: because $W$ is
 # shared, $a_d$ only changes after a pixel that is 1, so an image with $n$ ones has only $n + 1$ different hidden
 # layers (few, on digits whose pixels are mostly 0), and the kernel computes just those. `make bench`
 # (`benchmarks/nade_variants.py`) measures training throughput and memory of each version against the per-pixel
@@ -174,7 +180,7 @@ print(f"test NLL, all 10,000 test images (from the record): {rec['test_nll_nats'
       f"= {rec['test_bits_per_dim']:.4f} bits per pixel;  Larochelle & Murray (2011): {paper:.2f} nats")
 n_slice = genlib.budget(full=recipes.SLICE, quick=50)
 nll_slice = train.evaluate(nade, x_test[:n_slice])
-recorded = f" (its record: {rec['test_nll_first_1000']:.2f})" if n_slice == 1000 else ""
+recorded = f" (its record: {rec[f'test_nll_first_{n_slice}']:.2f})" if n_slice == recipes.SLICE else ""
 print(f"re-evaluated here on the first {n_slice:,} test images: {nll_slice:.2f} nats{recorded}")
 _ = results.record("05", "NADE (H=500, reference checkpoint)", nll_nats=rec["test_nll_nats"],
                    data="binarized_mnist test", paper=paper, params=rec["params"])
@@ -195,7 +201,16 @@ print(f"epoch 1: training {h['train_nll'][0]:.2f}, validation {h['val_nll'][0]:.
       f"training {h['train_nll'][-1]:.2f}, validation {h['val_nll'][-1]:.2f} nats")
 
 # %% [markdown]
-# What to see: NLL_REF_TEXT
+# What to see: the validation NLL falls fast (116.24 nats after the first epoch) and flattens out (89.16 at epoch
+# 100, its best at epoch 97), while the training NLL goes on down to 81.17: even on 50,000 images, 785,284
+# parameters overfit somewhat, and keeping the best validation epoch protects the test number. On all 10,000 test
+# images the reference NADE scores 88.36 nats, beside the 88.86 of Larochelle & Murray (2011) for the same $H = 500$
+# (their optimiser and schedule differ from our recipe, so read it as the paper's number reproduced, not beaten).
+# Re-evaluated here on the first 1,000 test images it gives 98.77 nats, exactly the value its record holds for
+# that slice: the checkpoint loaded unchanged. That slice is not a typical sample, though — the test split appears
+# to be ordered by class (its first images are all zeros), which is why its NLL is higher than the full test's.
+# Many samples are recognisable digits (sixes, zeros, fives, nines); others break off. To train it again:
+# `python -m genlib reproduce nade` (57 minutes on the record's 2-core machine).
 #
 # ## Completion: the top half gives the bottom, the left half gives the right
 # `complete(x, known)` keeps the known pixels and samples the others, one at a time in the model's ordering, each
@@ -207,7 +222,7 @@ print(f"epoch 1: training {h['train_nll'][0]:.2f}, validation {h['val_nll'][0]:.
 # come earlier in the ordering, which NADE cannot do in closed form.
 
 # %%
-digits = x_test[:6].to(DEVICE)
+digits = x_test[torch.arange(6) * 1700 + 10].to(DEVICE)  # spread over the split: its first images are zeros
 top, left = torch.zeros(28, 28, dtype=torch.bool), torch.zeros(28, 28, dtype=torch.bool)
 top[:14], left[:, :14] = True, True
 torch.manual_seed(1)
@@ -216,16 +231,19 @@ with torch.no_grad():
 viz.show_grid(torch.cat(rows).cpu(), "rows: test digit | top half | completed | left half | completed", nrow=6);
 
 # %% [markdown]
-# What to see: COMPLETION_TEXT
+# What to see: from the top half, NADE draws plausible bottoms — the 1, the 3, the 6 and the 8 are finished as
+# such, and the 0 becomes an 8 (a top half can be finished in several ways). From the left half it does worse —
+# the 1 and the 4 turn into scribbles — because each unknown pixel of the right half cannot see the known
+# left-half pixels below it. Chapter 06's order-agnostic NADE can condition on any set of known pixels.
 #
 # ## Density estimation: anomaly detection with exact likelihoods
-# We score the first 500 binarized-MNIST test digits and the same digits turned into anomalies by $\log p(x)$, and
+# We score 500 binarized-MNIST test digits (every 20th) and the same digits turned into anomalies by $\log p(x)$, and
 # measure the separation with the ROC AUC (1 = perfect, 0.5 = chance), as in chapter 00 with the independent model.
 
 # %%
 from sklearn.metrics import roc_auc_score
 
-x_digits = x_test[: genlib.budget(full=500, quick=50)]
+x_digits = x_test[:: genlib.budget(full=20, quick=200)]  # every 20th: all classes (the split looks sorted)
 p_on = data.load("binarized_mnist", "train").mean().item()
 g = torch.Generator().manual_seed(0)
 anomalies = {f"noise (p={p_on:.2f})": torch.bernoulli(torch.full_like(x_digits, p_on), generator=g),
@@ -263,7 +281,13 @@ ax.set_xlabel("log p(x)  (nats)"), ax.set_ylabel("images"), ax.legend(fontsize=8
 ax.set_title("reference NADE log-likelihoods: digits, rotated digits, and very simple images");
 
 # %% [markdown]
-# What to see: SIMPLE_TEXT
+# What to see: noise, inverted and shifted digits are separated perfectly (AUC 1.000) and rotated digits fall
+# mostly to the left of real digits (AUC 0.837); but the blank image (log p = −11.4) and the single stroke (−25.4)
+# sit to the *right* — more likely than every one of the 500 test digits. A likelihood counts how cheaply an image
+# can be encoded, and an empty image is cheap. So $\log p(x)$ alone is not a detector of "is this a digit".
+# Nalisnick, Matsukawa, Teh & Lakshminarayanan (2019, arXiv:1906.02994) propose a *typicality* test instead: ask
+# whether the log-likelihood of a batch of inputs is close to the typical log-likelihood of the training data, not
+# whether it is high; a blank image is far from typical, on the high side.
 #
 # ## Representation learning: NADE's hidden units as features
 # After reading the whole image, $\sigma(a_{D+1}) = \sigma(c + W^\top x)$ summarises it in $H = 500$ numbers,
@@ -288,7 +312,10 @@ for name, (a, b) in {"raw pixels (784)": (x_tr.flatten(1), x_te.flatten(1)),
     print(f"{name:24s} test accuracy {acc:.3f} ± {math.sqrt(acc * (1 - acc) / len(y_te)):.3f} (standard error)")
 
 # %% [markdown]
-# What to see: FEATURES_TEXT
+# What to see: on NADE's 500 unsupervised features the classifier reaches 0.902 test accuracy, against 0.864 on
+# the 784 raw pixels. With 500 test digits each accuracy has a standard error of about 0.013–0.015, so the gain is
+# about two standard errors of the difference: evidence, not proof, that the hidden layer has learned something
+# about digit shape while learning to predict pixels.
 #
 # ## RNADE: real-valued pixels
 # Grey levels are not coins. RNADE (Uria, Murray & Larochelle, 2013) keeps NADE's shared hidden layer and asks it
@@ -317,13 +344,16 @@ fig, ax = plt.subplots(figsize=(8, 3))
 ax.hist(v_tr[:, 0], bins=17, range=(0, 1), density=True, alpha=0.4, label=f"{len(v_tr)} training digits")
 for K in (1, 3):
     gm = GaussianMixture(K, random_state=0).fit(v_tr)
-    ax.plot(u, torch.from_numpy(gm.score_samples(u)).exp(),
-            label=f"{K} Gaussian{'s' * (K > 1)}: held-out mean log density {gm.score(v_te):.2f} nats")
+    ax.plot(u, torch.from_numpy(gm.score_samples(u)).exp(), label=f"{K} Gaussian{'s' * (K > 1)}")
+    print(f"{K} Gaussian{'s' * (K > 1)}: mean log density of the {len(v_te)} held-out values {gm.score(v_te):.2f} nats")
 ax.set_xlabel(f"value of pixel ({r}, {c}), grey level / 17"), ax.set_ylabel("density"), ax.legend(fontsize=8)
 ax.set_title(f"p(pixel ({r}, {c}) | left neighbour bright): {len(v_te)} test digits held out");
 
 # %% [markdown]
-# What to see: MIXTURE_TEXT
+# What to see: the histogram has a peak at the dark end and a tall, narrow one at the bright end, with a broad
+# stretch in between. One Gaussian (orange) puts its maximum in the middle and misses both peaks; three Gaussians
+# follow them. On the 192 held-out values the mixture's mean log density is −0.10 nats, against −0.30 for one
+# Gaussian.
 #
 # RNADE makes each conditional such a mixture, with parameters read from the hidden layer $h_d = \sigma(\rho_d a_d)$
 # (the paper rescales the activation by a learned $\rho_d$ per pixel; $a_d$ is NADE's running sum):
@@ -389,7 +419,10 @@ with torch.no_grad():
 plt.tight_layout()
 
 # %% [markdown]
-# What to see: RNADE_TEXT
+# What to see: RNADE (103,524 parameters, 100 epochs, each on fresh noise; its best validation epoch is the last)
+# reaches a test log density of 85.1 nats per image, far above the Gaussian's 46.6. As bounds on the grey levels
+# these are 2.17 and 3.04 bits per dimension, against 4.09 for the uniform distribution: positive rates, as they
+# must be. The samples have the digits' stroke widths and grey edges, though many are not clearly one digit.
 #
 # ### What a conditional looks like
 # For a test digit whose pixel (3, 4) is bright, we plot RNADE's density of pixel (3, 5) given *all* the pixels
@@ -412,7 +445,9 @@ axes[1].set_title(f"RNADE: p(x_d | x_<d), d = {d}");
 print(f"numerical integral of the conditional over [-0.2, 1.2]: {torch.trapezoid(dens, grid.cpu()).item():.3f}")
 
 # %% [markdown]
-# What to see: CONDITIONAL_TEXT
+# What to see: given all 29 earlier pixels of this digit, the conditional is far from one bell curve: a narrow peak
+# at the dark end (where the true value lies), a narrow peak at the bright end and broad mass in between — the
+# shape the histogram above suggested. It integrates to 1.000 over the plotted range, as a density must.
 #
 # ## The results table
 # Test NLL in nats per image, as recorded by the chapters' full runs (`genlib.results`), with the data each was
@@ -426,7 +461,12 @@ print(f"\nreference FVSBN (chapter 04) on the same 10,000 binarized-MNIST test i
       f"(Larochelle & Murray, 2011: {recipes.recipe('fvsbn').paper[0]:.2f})")
 
 # %% [markdown]
-# How to read it: TABLE_TEXT
+# How to read it: only the reference NADE row is comparable with a paper — $H = 500$, trained to convergence on
+# binarized MNIST and tested on its 10,000 test images: 88.36 nats against the published 88.86. The other rows come
+# from models trained for minutes on 4,000 `mnist5k` digits and tested on 500 of them (less data, shorter training,
+# another binarization and test set), so they are higher for reasons that are not the model, and no published
+# number belongs beside them. On the same benchmark the reference checkpoints make the comparison this chapter is
+# about: FVSBN 97.95 nats, NADE 88.36 — the shared hidden layer buys about 9.6 nats per image.
 #
 # ## Exercises
 # Each checker says ✓ or ✗ with a hint. Replace the `...` and run the cell.
@@ -515,7 +555,8 @@ ch05.check_bits_per_dim_bound(bits_per_dim_bound)
 # ## Summary
 # - NADE computes every conditional with one shared hidden layer; the running sum $a_{d+1} = a_d + W_{o_d} x_{o_d}$
 #   makes all $D$ conditionals cost $O(HD)$ instead of $O(HD^2)$, with exactly the same numbers.
-# - SUMMARY_REF
+# - On the papers' benchmark the reference NADE ($H = 500$) scores 88.36 nats on the 10,000 test images (published:
+#   88.86), about 9.6 nats better than the reference FVSBN (97.95).
 # - Its likelihood is exact: it sums to one, scores anomalies — but a high likelihood does not mean "in
 #   distribution" (a blank image scores higher than any digit). `complete()` conditions on the earlier pixels of the
 #   ordering, so it samples the posterior only when the known pixels form a prefix.
