@@ -67,7 +67,7 @@ def train_model(
             files.remove_orphans(f"{out}.state")
         kind = cls.pixel_kind_for(**hp)
         name = data_name or DEFAULT_DATA[kind]
-        x_train = _load(name, "train", kind)
+        x_train = _load(name, "train", kind, training=True)
         x_val = _load(name, "val", kind, missing_ok=True)
         seed_everything(fit_kwargs.get("seed", 0))
         model = checkpoint.build(cls, {"shape": tuple(x_train.shape[1:]), **hp})
@@ -82,6 +82,7 @@ def train_model(
             resume=resume,
             progress=not quiet,
             ddp=ddp,
+            transform=_fresh_noise(name, kind),
             **fit_kwargs,
         )
         if x_val is not None and not math.isfinite(hist.best_val_nll):
@@ -134,6 +135,7 @@ def _check_fit_kwargs(kw: dict) -> dict:
         "resume",
         "progress",
         "ddp",
+        "transform",
     }
     unknown = sorted(set(kw) - allowed)
     if unknown:
@@ -195,19 +197,29 @@ def _device(text, verbose=True) -> torch.device:
     return dev
 
 
-def _load(name, split, pixel_kind, missing_ok=False):
-    """data.load, plus: real-valued models see digits8 dequantized to (0, 1) (chapter 05)."""
+def _load(name, split, pixel_kind, missing_ok=False, training=False):
+    """data.load, plus: real-valued models see digits8 dequantized to (0, 1) with fixed noise (chapter 05);
+    training=True keeps the grey levels, which `_fresh_noise` dequantizes afresh in every batch."""
     try:
         x = data.load(name, split)
     except ValueError as e:
         if missing_ok and "no validation split" in str(e):  # mnist, fashion_mnist: no early stopping
             return None
         raise
-    if pixel_kind == "real" and str(name) == "digits8":
+    if pixel_kind == "real" and str(name) == "digits8" and not training:
         from .models.rnade import dequantize
 
         x = dequantize(x, levels=17, seed={"train": 0, "val": 1, "test": 2}[split])
     return x
+
+
+def _fresh_noise(name, pixel_kind):
+    """The training transform of fit: new dequantization noise every epoch for digits8 (else None)."""
+    if pixel_kind == "real" and str(name) == "digits8":
+        from .models.rnade import Dequantize
+
+        return Dequantize(17)
+    return None
 
 
 def _parse_value(text):

@@ -57,19 +57,31 @@ class EpochStats:
 
 
 def train_epoch(
-    model, x, opt, batch_size, *, order, clip=None, lr_at=None, first_step=0, loss=None, after_batch=None
+    model,
+    x,
+    opt,
+    batch_size,
+    *,
+    order,
+    clip=None,
+    lr_at=None,
+    first_step=0,
+    loss=None,
+    after_batch=None,
+    transform=None,
 ) -> EpochStats:
     """One pass over the images x[order] in batches: the loop every chapter trains with.
 
     order: indices of x, shuffled afresh every epoch;  clip: max gradient norm (None: no clipping);
     lr_at(step): the learning rate of each step (None: the optimizer's);  loss(xb): default model.nll;
-    after_batch(): returns True to end the epoch early (a time budget).
+    after_batch(): returns True to end the epoch early (a time budget);
+    transform(xb): applied to every batch before the loss, e.g. fresh dequantization noise (chapter 05).
     """
     loss = loss or model.nll
     dev = model.device
     stats = EpochStats()
     for step, idx in enumerate(order.split(batch_size), start=first_step):
-        xb = x[idx].to(dev)
+        xb = x[idx].to(dev) if transform is None else transform(x[idx].to(dev))
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=(dev.type == "cuda")):
             nll = loss(xb)  # mean NLL of the batch, nats per image
         if not torch.isfinite(nll):
@@ -110,6 +122,7 @@ def fit(
     resume: bool = False,
     progress: bool = True,
     ddp=None,
+    transform=None,
 ) -> History:
     """Train `model` on the images `train` (N, C, H, W) by minimizing the NLL with Adam; keep the best epoch.
 
@@ -130,9 +143,11 @@ def fit(
                and ends with the same weights as an unbroken run. The seed, data, batch size, learning rate
                and schedule are stored in it, and resuming with different ones is a ValueError.
     ddp:       a genlib.distributed.Context: each rank trains on its shard, DDP averages the gradients
+    transform: a function applied to every training batch before the loss (not to val), e.g.
+               genlib.models.rnade.Dequantize(17): fresh uniform noise on grey levels every epoch
     """
     check_args(epochs, minutes, batch_size, lr, schedule, clip, patience, seed)
-    _check_data(model, train, "training")
+    _check_data(model, train if transform is None else transform(train), "training")  # what the model sees
     if val is not None:
         _check_data(model, val, "validation")
     dev = torch.device(device) if device is not None else model.device
@@ -173,6 +188,7 @@ def fit(
             first_step=hist.steps,
             loss=loss,
             after_batch=lambda: bar.tick(clock) or clock.out_of_time(),
+            transform=transform,
         )
         best = _end_epoch(model, val, hist, best, stats, world)
         hist.seconds = clock.elapsed()

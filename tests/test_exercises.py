@@ -24,3 +24,39 @@ def test_check_function_compares_arrays():
     assert check_function(lambda n: torch.arange(n).float(), [((3,), np.array([0, 1, 2]))], "hint")
     assert not check_function(lambda n: np.arange(n), [((3,), np.array([0, 1, 3]))], "hint")
     assert not check_function(lambda n: np.arange(n + 1), [((3,), np.array([0, 1, 2]))], "hint")
+
+
+def test_chapter05_rnade_checkers_accept_right_and_reject_wrong_answers():
+    import math
+
+    import torch
+
+    from genlib.exercises import ch05
+
+    def mixture(x, log_alpha, mu, log_sigma):
+        z = (x[:, None] - mu) / log_sigma.exp()
+        return torch.logsumexp(log_alpha - 0.5 * z**2 - log_sigma - 0.5 * math.log(2 * math.pi), -1)
+
+    def mean_of_logs(x, log_alpha, mu, log_sigma):  # averages log densities instead of densities
+        z = (x[:, None] - mu) / log_sigma.exp()
+        return (log_alpha.exp() * (-0.5 * z**2 - log_sigma - 0.5 * math.log(2 * math.pi))).sum(-1)
+
+    def underflows(x, log_alpha, mu, log_sigma):  # right formula, computed as exp then log
+        z = (x[:, None] - mu) / log_sigma.exp()
+        return (
+            (log_alpha.exp() * torch.exp(-0.5 * z**2) / (log_sigma.exp() * math.sqrt(2 * math.pi)))
+            .sum(-1)
+            .log()
+        )
+
+    assert ch05.check_mixture_log_density(mixture)
+    assert not ch05.check_mixture_log_density(mean_of_logs)
+    assert not ch05.check_mixture_log_density(underflows)
+    assert not ch05.check_mixture_log_density(lambda *a: None)
+
+    def bound(log_density, D, levels):
+        return (-log_density + D * math.log(levels)) / (D * math.log(2))
+
+    assert ch05.check_bits_per_dim_bound(bound)
+    assert not ch05.check_bits_per_dim_bound(lambda ld, D, L: -ld / (D * math.log(2)))  # the density's rate
+    assert not ch05.check_bits_per_dim_bound(lambda ld, D, L: (-ld + D * math.log(L)) / D)  # nats, not bits

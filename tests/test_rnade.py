@@ -8,7 +8,7 @@ import torch
 import genlib
 from genlib import data, train
 from genlib.models import RNADE
-from genlib.models.rnade import dequantize
+from genlib.models.rnade import Dequantize, dequantize
 
 
 def make(shape, hidden=5, components=3, seed=0, ordering=None):
@@ -96,6 +96,42 @@ def test_dequantize_and_training_on_digits8(tmp_path):
     assert train.evaluate(model, x[:200]) < before
     back = genlib.load(genlib.save(model, tmp_path / "rnade.pt"))
     assert back.config == model.config and torch.allclose(back.log_prob(x[:5]), model.log_prob(x[:5]))
+
+
+def test_training_draws_fresh_dequantization_noise_every_epoch():
+    """fit(..., transform=Dequantize(17)): the same grey levels give new values in (0, 1) each epoch,
+    always in the level's own cell [g / 17, (g + 1) / 17)."""
+    g = data.load("digits8", "train")[:40]
+    model = RNADE((1, 8, 8), hidden=4, components=2)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    seen = []
+
+    def spy(xb):
+        seen.append(xb.clone())
+        return model.nll(xb)
+
+    order = torch.arange(len(g))
+    for _ in range(2):  # two epochs over the same images in the same order
+        train.train_epoch(model, g, opt, 40, order=order, loss=spy, transform=Dequantize(17))
+    first, second = seen
+    assert not torch.equal(first, second)
+    assert (first - second).abs().mean() > 0.01  # about 1 / (3 * 17) for independent noise
+    for x in (first, second):
+        assert x.min() > 0 and x.max() < 1 and torch.equal((x * 17).floor(), g)
+    assert torch.equal(dequantize(g, seed=3), dequantize(g, seed=3))  # val and test: a fixed draw
+
+
+def test_fit_passes_the_transform_to_every_batch():
+    calls = []
+
+    def count(xb):
+        calls.append(len(xb))
+        return dequantize(xb, seed=None)
+
+    model = RNADE((1, 8, 8), hidden=4, components=2)
+    g = data.load("digits8", "train")[:60]
+    train.fit(model, g, None, epochs=2, batch_size=20, progress=False, transform=count)
+    assert calls[-6:] == [20] * 6  # 3 batches per epoch, 2 epochs (before them: fit checks the data)
 
 
 def test_bad_input_is_a_clear_error():

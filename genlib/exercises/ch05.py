@@ -57,20 +57,47 @@ def check_running_activations(fn) -> Verdict:
     )
 
 
-def check_ensemble_log_prob(fn) -> Verdict:
-    """fn(lp) -> log of the mean of exp(lp) over the orderings, lp: (K, B) log-probabilities."""
-    g = torch.Generator().manual_seed(6)
+def _cases_mixture():
+    g = torch.Generator().manual_seed(7)
     cases = []
-    for K, B in [(1, 3), (4, 2), (8, 5)]:
-        lp = -100 - 50 * torch.rand(K, B, generator=g)
-        cases.append(((lp,), torch.logsumexp(lp.double(), 0).float() - math.log(K)))
+    for B, K in [(3, 1), (4, 2), (6, 5)]:
+        x = torch.rand(B, generator=g) * 2 - 0.5
+        log_alpha = torch.log_softmax(torch.randn(B, K, generator=g), -1)
+        mu, log_sigma = torch.rand(B, K, generator=g), torch.randn(B, K, generator=g) - 3  # narrow peaks
+        comp = torch.distributions.Normal(mu.double(), log_sigma.double().exp())
+        lp = torch.logsumexp(log_alpha.double() + comp.log_prob(x.double()[:, None]), -1)
+        cases.append(((x, log_alpha, mu, log_sigma), lp.float()))
+    return cases
+
+
+def check_mixture_log_density(fn) -> Verdict:
+    """fn(x, log_alpha, mu, log_sigma) -> log sum_k alpha_k N(x; mu_k, sigma_k^2); x (B,), the rest (B, K)."""
     return check_function(
         fn,
-        cases,
-        "average the probabilities, not the log-probabilities; exp(-120) underflows to 0 in "
-        "float32, so use torch.logsumexp(lp, 0) - log K",
+        _cases_mixture(),
+        "log N(x; mu, sigma^2) = -(x - mu)^2 / (2 sigma^2) - log sigma - log(2 pi) / 2; add log alpha and "
+        "combine the K components with torch.logsumexp(..., -1): exp of a narrow peak's log density "
+        "far from x underflows, and a mixture averages densities, not log densities",
         compare=lambda a, b: (
             isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(a.float(), b, atol=1e-3)
         ),
-        explain="log (1/K) sum_k p(x | o_k): a mixture of K NADEs, itself normalized",
+        explain="that is RNADE's conditional_log_density, one pixel at a time",
+    )
+
+
+def check_bits_per_dim_bound(fn) -> Verdict:
+    """fn(log_density, D, levels) -> the upper bound on the discrete NLL in bits per dimension.
+
+    log_density: mean log p of dequantized images x = (g + u) / levels, nats per image (can be > 0)."""
+    cases = [
+        ((ld, D, L), (-ld + D * math.log(L)) / (D * math.log(2)))
+        for ld, D, L in [(79.6, 64, 17), (-10.0, 64, 17), (0.0, 784, 256), (1500.0, 784, 256)]
+    ]
+    return check_function(
+        fn,
+        cases,
+        "a density on (0, 1)^D with cells of side 1 / levels: -log P(g) <= -log p(x) + D log(levels) "
+        "(nats per image); then divide by D ln 2 for bits per dimension",
+        compare=lambda a, b: isinstance(a, (int, float)) and math.isclose(a, b, rel_tol=1e-6),
+        explain="never negative: the bound is at least -log P(g) >= 0",
     )

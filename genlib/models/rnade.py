@@ -1,8 +1,9 @@
 """RNADE: NADE for real-valued pixels (chapter 05; Uria, Murray & Larochelle, 2013).
 
-x = rnade.dequantize(data.load("digits8", "train"), levels=17)   # grey levels 0..16 -> (0, 1)
+g = data.load("digits8", "train")                       # grey levels 0..16
 model = RNADE((1, 8, 8), hidden=100, components=5)
-model.log_prob(x)                                                # exact log density, nats
+train.fit(model, g, x_val, transform=Dequantize(17))     # fresh noise u every epoch: (g + u) / 17
+model.log_prob(dequantize(g, levels=17))                 # exact log density of (0, 1)-valued images, nats
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from .base import AutoregressiveModel
 from .nade import running_sum
 
 LOG_SIGMA_MIN, LOG_SIGMA_MAX = -7.0, 2.0
+EPS = 1e-6  # dequantized values stay in [EPS, 1 - EPS], inside (0, 1)
 
 
-def dequantize(x, levels: int = 17, seed: int = 0) -> torch.Tensor:
+def dequantize(x, levels: int = 17, seed: int | None = 0) -> torch.Tensor:
     """Integer grey levels 0..levels-1 -> reals in (0, 1): (x + u) / levels with u ~ U(0, 1).
 
-    A density on the dequantized values gives the grey levels a probability:
-    log P(levels) >= log p(dequantized) - D log(levels) (Theis, van den Oord & Bethge, 2016).
+    seed: a fixed draw of the noise (for val and test); None: fresh noise from torch's global generator.
+    A density p on the dequantized values bounds the probability of the grey levels (chapter 05):
+    log P(levels) >= E_u[log p((x + u) / levels)] - D log(levels) (Theis, van den Oord & Bethge, 2016).
     """
     x = torch.as_tensor(x).float()
     if x.min() < 0 or x.max() > levels - 1 or not torch.equal(x, x.round()):
@@ -31,8 +34,26 @@ def dequantize(x, levels: int = 17, seed: int = 0) -> torch.Tensor:
             f"dequantize expects integer grey levels in 0..{levels - 1}; got values in "
             f"[{x.min().item():g}, {x.max().item():g}]"
         )
-    u = torch.rand(x.shape, generator=torch.Generator().manual_seed(seed)).to(x.device)
-    return (x + u) / levels
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    u = torch.rand(x.shape, generator=gen).to(x.device)
+    return ((x + u) / levels).clamp(EPS, 1 - EPS)  # float rounding must never give exactly 0 or 1
+
+
+class Dequantize:
+    """A per-batch transform for `train.fit`: fresh dequantization noise every time a batch is drawn.
+
+    train.fit(model, grey_levels, x_val, transform=Dequantize(17))   # every epoch sees new u
+    Dequantizing the training set once would let the model learn that one draw of u (issue 11).
+    """
+
+    def __init__(self, levels: int = 17):
+        self.levels = levels
+
+    def __call__(self, x):
+        return dequantize(x, self.levels, seed=None)
+
+    def __repr__(self):  # part of fit_or_load's cache key: the same for every run
+        return f"Dequantize(levels={self.levels})"
 
 
 class RNADE(AutoregressiveModel):
