@@ -3,8 +3,8 @@
 Every model here is fitted to the same training split (the fixed binarization of Larochelle & Murray, 2011)
 and scored on the same 10,000 test images, so the numbers under the panels compare. The independent and the
 Markov AR(5) models are fitted in closed form here (seconds); the others are the reference checkpoints in
-checkpoints/ (genlib.recipes), whose test NLL is read from their records. A missing checkpoint stops the script
-with the command that trains it.
+checkpoints/ (genlib.recipes), whose test NLL is read from their records. A missing checkpoint stops the
+script with the command that trains it.
 
     .venv/bin/python docs/make_cover.py
 """
