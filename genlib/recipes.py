@@ -1,19 +1,14 @@
 """Training recipes and the reference checkpoints trained from them (chapters 04-08).
 
 A lesson must not depend on how long a model happened to train or how busy the machine was. So every headline
-model has a *recipe*: the settings that train it well on the papers' benchmark (binarized MNIST of Larochelle
-&
-Murray, 2011), with a fixed seed. `reproduce` trains a model from its recipe and writes a *reference
-checkpoint*
-to checkpoints/: the weights, plus a JSON record of the recipe, the training curve, the wall time, the
-machine and
-the test NLL. Chapters load those checkpoints by name:
+model has a *recipe*: the settings that train it well on the papers' benchmark (binarized MNIST of
+Larochelle & Murray, 2011), with a fixed seed. `reproduce` trains a model from its recipe and writes a
+*reference checkpoint* to checkpoints/: the weights, plus a JSON record of the recipe, the training curve, the
+wall time, the machine and the test NLL. Chapters load those checkpoints by name:
 
-    model = genlib.recipes.reference("fvsbn")      # verified by SHA-256, in eval
-    mode
-    genlib.recipes.RECIPES["fvsbn"]                # what trained it
-    python -m genlib reproduce fvsbn                # train it again (genlib.cli.reproduce; make checkpoints:
-    all)
+    model = genlib.recipes.reference("fvsbn")   # verified by SHA-256, in eval mode
+    genlib.recipes.RECIPES["fvsbn"]             # what trained it
+    python -m genlib reproduce fvsbn            # train it again (genlib.cli.reproduce; make checkpoints: all)
 
 A run that is stopped continues from checkpoints/NAME.pt.state with `--resume` and gives the same weights.
 """
@@ -56,6 +51,10 @@ GERMAIN2015 = (
     "Germain, Gregor, Murray & Larochelle (2015), MADE: Masked Autoencoder for Distribution Estimation, ICML"
 )
 VDO2016 = "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML"
+VDO2016G = (
+    "van den Oord, Kalchbrenner, Vinyals, Espeholt, Graves & Kavukcuoglu (2016), "
+    "Conditional Image Generation with PixelCNN Decoders, NeurIPS"
+)
 
 RECIPES: dict[str, Recipe] = {
     "fvsbn": Recipe(
@@ -89,6 +88,14 @@ RECIPES: dict[str, Recipe] = {
         fit=dict(epochs=60, batch_size=100, lr=1e-3, schedule="cosine", clip=None, patience=60),
         start_from_means=True,
         about="order-agnostic NADE, H = 500 (exact NLL in raster order)",
+    ),
+    "gated_pixelcnn": Recipe(
+        "gated_pixelcnn",
+        hp=dict(channels=32, layers=7, kernel=3, out_hidden=64),
+        fit=dict(epochs=15, batch_size=64, lr=1e-3, schedule="cosine", clip=None, patience=15),
+        goal=84.0,
+        paper=(81.30, VDO2016),
+        about="gated PixelCNN, 7 layers, 32 channels",
     ),
 }
 
