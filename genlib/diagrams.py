@@ -55,7 +55,9 @@ def lstm_cell(ax=None):
         _, ax = plt.subplots(figsize=(9, 4.6))
 
     def box(x, y, text, colour, w=0.9, h=0.55):
-        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05", fc=colour, ec="k"))
+        ax.add_patch(
+            FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05", fc=colour, ec="k")
+        )
         ax.text(x, y, text, ha="center", va="center", fontsize=9.5)
 
     def arrow(x0, y0, x1, y1, text="", colour="k", **kw):
@@ -73,8 +75,12 @@ def lstm_cell(ax=None):
     ax.text(9.5, 4.1, "$c_t$", color="tab:red", fontsize=11)
     ax.text(5.4, 4.1, "cell state: the memory", color="tab:red", fontsize=9)
     # the four gates read x_t and h_{t-1}
-    gates = [(2.8, r"$f_t=\sigma(\cdot)$" + "\nforget", "#cfe2f3"), (4.2, r"$i_t=\sigma(\cdot)$" + "\nwrite", "#d9ead3"),
-             (5.6, r"$g_t=\tanh(\cdot)$" + "\ncandidate", "#fff2cc"), (7.6, r"$o_t=\sigma(\cdot)$" + "\nshow", "#ead1dc")]
+    gates = [
+        (2.8, r"$f_t=\sigma(\cdot)$" + "\nforget", "#cfe2f3"),
+        (4.2, r"$i_t=\sigma(\cdot)$" + "\nwrite", "#d9ead3"),
+        (5.6, r"$g_t=\tanh(\cdot)$" + "\ncandidate", "#fff2cc"),
+        (7.6, r"$o_t=\sigma(\cdot)$" + "\nshow", "#ead1dc"),
+    ]
     for x, text, colour in gates:
         box(x, 1.9, text, colour, w=1.2, h=0.8)
         arrow(x, 0.7, x, 1.45)
