@@ -299,10 +299,10 @@ fig.colorbar(im, ax=axes, fraction=0.03, label="|gradient| / max, to the power 1
 plt.suptitle(f"inputs the output at pixel ({R}, {C_}) (red) depends on; grey = earlier pixels, not seen");
 
 # %% [markdown]
-# What to see: the Row LSTM (2 layers) sees a widening triangle above the pixel — its top rows are cut off at the
-# sides, and in its own row it sees only a few pixels to the left; the grey corners above-left and above-right are
-# earlier pixels it never reads. The Diagonal BiLSTM, with a single layer, covers every grey pixel. Neither sees the
-# red pixel or anything after it.
+# What to see: the Row LSTM (2 layers) sees a triangle that widens upward — far enough up it spans whole rows,
+# but near the pixel it misses the ends of the rows just above and the far left of its own row (grey): it reads
+# 144 of the 157 earlier pixels. The Diagonal BiLSTM, with a single layer, reads all 157. Neither sees the red
+# pixel or anything after it.
 #
 # ## A controlled comparison on binarized digits
 # Does seeing the whole past help? We train both models on the papers' benchmark data (binarized MNIST, Larochelle
