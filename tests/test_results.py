@@ -24,3 +24,22 @@ def test_record_only_in_full_mode(tmp_path, monkeypatch):
     assert "| 05 | NADE | binarized_mnist test | 90.00 | 88.86 |" in table
     with pytest.raises(ValueError, match="finite"):
         results.record("05", "NADE", nll_nats=float("nan"))
+
+
+def test_published_pixelrnn_rows_match_the_papers_binarized_mnist_table():
+    # van den Oord, Kalchbrenner & Kavukcuoglu (2016): one Row LSTM row, the Diagonal BiLSTM in two sizes
+    assert {k: v[0] for k, v in results.PUBLISHED.items() if v[1] == results.VDO2016} == {
+        "PixelCNN": 81.30,
+        "Row LSTM": 80.54,
+        "Diagonal BiLSTM (1 layer, h=32)": 80.75,
+        "Diagonal BiLSTM (7 layers, h=16)": 79.20,
+    }
+    rows = [
+        {"chapter": "07", "model": "Row LSTM (1 layer, h=8)", "nll_nats": 100.0},
+        {"chapter": "07", "model": "Diagonal BiLSTM (7 layers, h=16)", "nll_nats": 90.0},
+        {"chapter": "07", "model": "Diagonal BiLSTM (1 layer, h=8)", "nll_nats": 95.0},
+    ]
+    table = results.markdown(rows).splitlines()
+    assert table[2] == "| 07 | Row LSTM (1 layer, h=8) | 100.00 | 80.54 |"
+    assert table[3] == "| 07 | Diagonal BiLSTM (7 layers, h=16) | 90.00 | 79.20 |"
+    assert table[4] == "| 07 | Diagonal BiLSTM (1 layer, h=8) | 95.00 |  |"  # a size the paper did not report
