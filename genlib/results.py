@@ -27,9 +27,8 @@ from .files import atomic_write_bytes
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
 
 # Published test NLLs on the full binarized MNIST (nats per image), for the tables. The PixelRNN paper's
-# binarized-MNIST table has one row per model below, the Diagonal BiLSTM in two sizes; a row of ours gets the
-# paper's number only when its name starts with the paper's row name, so a Diagonal BiLSTM of another size
-# gets none.
+# binarized-MNIST table (its Table 4) has one row per model below, the Diagonal BiLSTM in two sizes. A row of
+# ours shows one of these only when it is recorded with `paper=` (same model, size and benchmark).
 VDO2016 = "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML"
 PUBLISHED = {
     "FVSBN": (97.45, "Larochelle & Murray (2011), The Neural Autoregressive Distribution Estimator, AISTATS"),
