@@ -233,9 +233,9 @@ plt.suptitle(f"inputs the output at pixel ({R}, {C_}) (red) depends on; grey = e
 #
 # ## The reference gated PixelCNN on binarized MNIST
 # The recipe `genlib.recipes.RECIPES["gated_pixelcnn"]` trains 7 layers of 32 channels (out_hidden 64) with
-# Adam and a cosine schedule on the 50,000 training digits of binarized MNIST, the papers' benchmark; `python
-# -m genlib reproduce gated_pixelcnn` trains it again. The chapter loads the weights and their JSON record
-# (recipe, training curve, wall time, machine, test NLL on all 10,000 test digits).
+# Adam and a cosine schedule on the 50,000 training digits of binarized MNIST, the papers' benchmark;
+# `python -m genlib reproduce gated_pixelcnn` trains it again. The chapter loads the weights and their JSON
+# record (recipe, training curve, wall time, machine, test NLL on all 10,000 test digits).
 
 # %%
 # NBVAL_CHECK_OUTPUT
