@@ -620,11 +620,12 @@ ch08.check_full_pass_ratio(answer)
 #   $\tanh(a) \odot \sigma(b)$; by gradients it sees every earlier pixel and no later one.
 # - Its reference checkpoint gives its binarized MNIST test NLL (printed above, beside PixelCNN's published
 #   81.30); the gated paper has no binarized MNIST number. At equal epochs on a small subset, three seeds
-#   each, the two models are compared with mean ± sd above.
-# - A 256-way softmax per channel models 8-bit colour; splitting the bits by channel shows which conditionals
-#   the model has learned to predict (the background's G and B) and which not yet (the strokes).
-# - Sampling takes $nC$ sequential steps; keeping the earlier pixels' features makes each step cheap without
-#   changing a single sample.
+#   each, the two models were within the seeds' spread of each other: no winner at that budget.
+# - A 256-way softmax per channel models 8-bit colour; splitting the bits by channel and by pixel shows what
+#   the model has learned to predict (the flat background, with G and B a little cheaper than R) and what not
+#   yet (the strokes, close to 8 bits per channel).
+# - Sampling takes $nC$ sequential steps; keeping the earlier pixels' features makes each step cheaper
+#   (measured above) without changing a single sample.
 #
 # ## References
 # - A. van den Oord, N. Kalchbrenner, K. Kavukcuoglu (2016). *Pixel Recurrent Neural Networks.* ICML
