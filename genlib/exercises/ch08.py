@@ -23,7 +23,7 @@ def pixelcnn_sees(up: int, right_: int, layers: int) -> bool:
 
 
 def check_pixelcnn_sees(fn, layers=(1, 2, 4)) -> Verdict:
-    """fn(up, right, layers) -> True if a PixelCNN's output sees the pixel `up` rows up, `right` columns right."""
+    """fn(up, right, layers) -> True if a PixelCNN output sees the pixel `up` rows up and `right` right."""
     cases = [
         ((u, v, L), pixelcnn_sees(u, v, L))
         for L in layers
