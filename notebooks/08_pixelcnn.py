@@ -201,7 +201,7 @@ print(inspect.getsource(gated_pixelcnn.GatedLayer.forward))
 # %% [markdown]
 # ## The blind spot gone, by gradients
 # The same $15 \times 15$ image and pixel $(10, 7)$, PixelCNN with 7 blocks next to a gated PixelCNN with 7
-# layers (the depth of the paper's MNIST models and of our reference), both untrained:
+# layers (the depth of our reference below), both untrained:
 
 # %%
 # NBVAL_CHECK_OUTPUT
