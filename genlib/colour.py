@@ -1,4 +1,4 @@
-"""Painting grey digits in colour: the 8-bit RGB data set of chapter 07.
+"""Painting grey digits in colour: the 8-bit RGB data set of chapter 08.
 
     x = genlib.data.load("coloured_digits", "train")     # (4000, 3, 14, 14) float, values 0..255
 

@@ -87,7 +87,7 @@ def mnist5k_grey(split="train"):
 
 
 def coloured_digits(split="train", seed=0):
-    """mnist5k painted in two colours per image, 8-bit RGB 14x14 (chapter 07; see genlib.colour).
+    """mnist5k painted in two colours per image, 8-bit RGB 14x14 (chapter 08; see genlib.colour).
     Returns (x uint8 (N, 3, 14, 14), y)."""
     grey, labels = mnist5k_grey(split)
     return colour.paint(grey, seed=[seed, SPLITS.index(split)]), labels
@@ -236,7 +236,7 @@ def load(name="mnist5k", split="train", labels=False, device=None):
         x, y = mnist5k_grey(split)
     elif key == "digits8":
         x, y = digits8(split)
-    elif key == "coloured_digits":  # 8-bit RGB, 14 x 14 (chapter 07)
+    elif key == "coloured_digits":  # 8-bit RGB, 14 x 14 (chapter 08)
         x, y = coloured_digits(split)
     elif key in ONLINE:
         _check_split(split)

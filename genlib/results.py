@@ -1,4 +1,4 @@
-"""The book's results table: test NLLs measured by the chapters' full runs (chapters 03–07).
+"""The book's results table: test NLLs measured by the chapters' full runs (chapters 03–08).
 
 A chapter records what it measured; later chapters put those numbers side by side:
 

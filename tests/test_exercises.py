@@ -60,3 +60,42 @@ def test_chapter05_rnade_checkers_accept_right_and_reject_wrong_answers():
     assert ch05.check_bits_per_dim_bound(bound)
     assert not ch05.check_bits_per_dim_bound(lambda ld, D, L: -ld / (D * math.log(2)))  # the density's rate
     assert not ch05.check_bits_per_dim_bound(lambda ld, D, L: (-ld + D * math.log(L)) / D)  # nats, not bits
+
+
+def test_chapter_08_checkers_accept_right_answers_and_reject_wrong_ones():
+    import torch
+
+    from genlib.exercises import ch08
+    from genlib.models.gated_pixelcnn import gate, shift_down
+
+    assert ch08.check_pixelcnn_sees(ch08.pixelcnn_sees)
+    assert not ch08.check_pixelcnn_sees(lambda u, v, L: u > 0 or v < 0)  # no blind spot: every earlier pixel
+    assert not ch08.check_pixelcnn_sees(lambda u, v, L: ch08.pixelcnn_sees(u, v, L + 1))  # one layer too many
+    assert ch08.check_shift_down(shift_down)
+    assert ch08.check_shift_down(lambda v: torch.nn.functional.pad(v, (0, 0, 1, 0))[:, :, :-1])
+    rolled = ch08.check_shift_down(lambda v: torch.roll(v, 1, 2))
+    assert not rolled and "wraps" in repr(rolled)
+    assert not ch08.check_shift_down(lambda v: v)
+    assert ch08.check_gate(gate)
+    assert not ch08.check_gate(lambda a: torch.sigmoid(a.chunk(2, 1)[0]) * torch.tanh(a.chunk(2, 1)[1]))
+    assert not ch08.check_gate(lambda a: torch.tanh(a))  # no split
+    assert ch08.check_full_pass_ratio(784) and not ch08.check_full_pass_ratio(784**2)
+    assert not ch08.check_full_pass_ratio(28)
+
+
+def test_chapter_08_blind_spot_formula_matches_the_gradients_of_a_pixelcnn():
+    """The closed form behind exercise 1 against the receptive field of real PixelCNNs, pixel by pixel."""
+    import torch
+
+    from genlib.exercises import ch08
+    from genlib.models import PixelCNN
+    from genlib.models.pixel import receptive_field
+
+    r, c = 10, 7
+    for layers in (1, 2, 4):
+        torch.manual_seed(0)
+        seen = receptive_field(PixelCNN((1, 15, 15), layers=layers, hidden=8), r, c, n=8)[0] > 0
+        want = torch.tensor(
+            [[ch08.pixelcnn_sees(r - i, j - c, layers) for j in range(15)] for i in range(15)]
+        )
+        assert torch.equal(seen, want), f"{layers} layers: {(seen != want).sum().item()} pixels differ"

@@ -1,4 +1,4 @@
-"""Gated PixelCNN (chapter 07): causality by gradients for binary and 8-bit colour pixels, the blind spot
+"""Gated PixelCNN (chapter 08): causality by gradients for binary and 8-bit colour pixels, the blind spot
 closed (every earlier pixel reached, PixelCNN's 102 of 157 next to it), normalization, sampling, save/load."""
 
 import pytest
@@ -62,7 +62,7 @@ def test_every_output_sees_every_earlier_value_and_nothing_else(colours, levels)
 
 def test_the_blind_spot_is_gone_on_15x15():
     """Pixel (10, 7) of a 15 x 15 image has 157 earlier pixels. Seven gated layers (the default) reach
-    all of them; PixelCNN with 4 residual blocks (chapter 07's) reaches 102, and even 12 blocks miss
+    all of them; PixelCNN with 4 residual blocks reaches 102, and even 12 blocks miss
     the pixels above and to the right."""
     r, c, shape = 10, 7, (1, 15, 15)
     is_earlier = torch.arange(15 * 15).view(15, 15) < r * 15 + c

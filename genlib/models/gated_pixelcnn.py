@@ -1,4 +1,4 @@
-"""The gated PixelCNN: a vertical and a horizontal stack close PixelCNN's blind spot (chapter 07).
+"""The gated PixelCNN: a vertical and a horizontal stack close PixelCNN's blind spot (chapter 08).
 
 van den Oord, Kalchbrenner, Vinyals, Espeholt, Graves & Kavukcuoglu (2016), Conditional Image
 Generation with PixelCNN Decoders, NeurIPS.
@@ -81,7 +81,7 @@ class GatedLayer(nn.Module):
 
 
 class GatedPixelCNN(AutoregressiveModel):
-    """Gated PixelCNN (chapter 07): PixelCNN's factorization without the blind spot.
+    """Gated PixelCNN (chapter 08): PixelCNN's factorization without the blind spot.
 
     p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  every conditional from one forward pass.
     Layer 1 reaches 3 pixels each way (like PixelCNN's 7x7 input layer), later layers k//2: after L

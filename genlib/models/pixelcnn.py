@@ -1,4 +1,4 @@
-"""PixelCNN (chapter 07; van den Oord, Kalchbrenner & Kavukcuoglu, 2016).
+"""PixelCNN (chapter 08; van den Oord, Kalchbrenner & Kavukcuoglu, 2016).
 
 A `PixelModel` (genlib/models/pixel.py) whose core is a stack of residual blocks of masked 3x3
 convolutions: no recurrence, so every conditional of a pass is computed in parallel, but the
@@ -16,7 +16,7 @@ from .pixel import KeptFeatures, PixelModel
 
 
 class PixelCNN(PixelModel):
-    """PixelCNN (chapter 07): masked 3x3 convolutions only, so every pixel is computed in parallel.
+    """PixelCNN (chapter 08): masked 3x3 convolutions only, so every pixel is computed in parallel.
 
     p(x) = prod_i prod_c p(x_i,c | x_<i, x_i,<c),  but the receptive field grows by one pixel per
     layer and misses a blind spot above and to the right.  Cost of a pass: O(B H W h^2 layers), no loop.
