@@ -24,6 +24,7 @@
 # %%
 import inspect
 import math
+import os
 import time
 
 import matplotlib.pyplot as plt
@@ -229,7 +230,8 @@ for name, m in models.items():
         fwd[name] = best_time(lambda: m.log_prob(x_fixed[:BATCH]))
     fixed_epoch = best_time(lambda: train.train_epoch(m, x_fixed, opt, BATCH, order=torch.arange(len(x_fixed))))
     epoch_s[name] = fixed_epoch * 50_000 / len(x_fixed)  # seconds per epoch of 50,000 images
-print(f"{torch.get_num_threads()} thread(s); {N_BATCHES} fixed batches of {BATCH}; least of 3 repeats")
+print(f"{torch.get_num_threads()} thread(s); {N_BATCHES} fixed batches of {BATCH}; least of 3 repeats; "
+      f"load average of the machine {os.getloadavg()[0]:.1f}")
 for name in models:
     print(f"{name}: log-likelihood of {BATCH} images {1000 * fwd[name]:7.1f} ms; "
           f"training: {1000 * epoch_s[name] * BATCH / 50_000:6.1f} ms per batch = {epoch_s[name]:5.1f} s per epoch")
