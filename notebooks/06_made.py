@@ -341,7 +341,7 @@ else:
 # What to see: compare the strokes — thickness, closed loops, where they end — with the real digits on the
 # left. Some samples are recognisable digits (fives, a zero, nines); many are speckled fragments. A
 # one-hidden-layer network sees the whole prefix of every pixel, but it has no notion that neighbouring pixels
-# are neighbours: chapter 07's convolutions build that in.
+# are neighbours: the recurrent and convolutional models of the next chapters build that in.
 #
 # ## Orderings: does it matter which pixel comes first?
 # The factorization is exact for *every* ordering, but a model with limited capacity trained on limited
@@ -515,6 +515,9 @@ if oanade is not None:
     interact(show_ordering, name=list(orderings.NAMED), seed=(0, 9));
 
 # %% [markdown]
+# What to see: one network, any ordering: the heat map is the order the samples were drawn in, and the NLL in
+# the title changes with it (try raster and spiral in the widget; the table above has all six).
+#
 # Because it was trained with arbitrary observed sets, the order-agnostic NADE can also condition on *any*
 # known pixels at once. `complete(x, known)` of a fixed-order NADE samples each unknown pixel given only the
 # pixels *before it in the ordering* (known or drawn) — not the posterior given every known pixel. Given the
@@ -774,8 +777,8 @@ ch06.check_ensemble_log_prob(ensemble_log_prob)
 #   trained for the same epochs as one mask lost to it by 3.5, each mask getting an eighth of the training
 #   steps.
 #
-# Next, chapter 07: PixelRNN replaces the fully connected layers by recurrent ones that scan the image, and
-# the masks of this chapter, laid on convolutions, become PixelCNN.
+# Next, chapter 07: PixelRNN replaces the fully connected layers by recurrent ones that scan the image; after
+# it, the masks of this chapter, laid on convolutions, become PixelCNN.
 #
 # ## References
 # - M. Germain, K. Gregor, I. Murray, H. Larochelle (2015). *MADE: Masked Autoencoder for Distribution
