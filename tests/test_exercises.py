@@ -35,6 +35,6 @@ def test_chapter06_ensemble_log_prob_checker():
     from genlib.exercises import ch06
 
     assert ch06.check_ensemble_log_prob(lambda lp: torch.logsumexp(lp, 0) - math.log(lp.shape[0]))
-    assert not ch06.check_ensemble_log_prob(lambda lp: lp.mean(0))  # the mean of the logs: Jensen's lower bound
+    assert not ch06.check_ensemble_log_prob(lambda lp: lp.mean(0))  # mean of the logs: Jensen's lower bound
     assert not ch06.check_ensemble_log_prob(lambda lp: lp.exp().mean(0).log())  # underflows to -inf
     assert not ch06.check_ensemble_log_prob(lambda lp: torch.logsumexp(lp, 0))  # forgets the 1/K

@@ -1,4 +1,5 @@
-"""Exercises of chapter 06 (MADE and the order-agnostic NADE): each checker says right or wrong, with a hint."""
+"""Exercises of chapter 06 (MADE and the order-agnostic NADE): each checker says right or wrong, with a hint
+(exercise 5, the ensemble over orderings, moved here from chapter 05)."""
 
 from __future__ import annotations
 
