@@ -26,6 +26,20 @@ def test_check_function_compares_arrays():
     assert not check_function(lambda n: np.arange(n + 1), [((3,), np.array([0, 1, 2]))], "hint")
 
 
+def test_chapter06_ensemble_log_prob_checker():
+    """The ensemble exercise (moved from chapter 05) accepts log-mean-exp and rejects the usual mistakes."""
+    import math
+
+    import torch
+
+    from genlib.exercises import ch06
+
+    assert ch06.check_ensemble_log_prob(lambda lp: torch.logsumexp(lp, 0) - math.log(lp.shape[0]))
+    assert not ch06.check_ensemble_log_prob(lambda lp: lp.mean(0))  # mean of the logs: Jensen's lower bound
+    assert not ch06.check_ensemble_log_prob(lambda lp: lp.exp().mean(0).log())  # underflows to -inf
+    assert not ch06.check_ensemble_log_prob(lambda lp: torch.logsumexp(lp, 0))  # forgets the 1/K
+
+
 def test_chapter05_rnade_checkers_accept_right_and_reject_wrong_answers():
     import math
 

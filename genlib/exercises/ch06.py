@@ -1,6 +1,9 @@
-"""Exercises of chapter 06 (MADE): each checker says right or wrong, with a hint."""
+"""Exercises of chapter 06 (MADE and the order-agnostic NADE): each checker says right or wrong, with a hint
+(exercise 5, the ensemble over orderings, moved here from chapter 05)."""
 
 from __future__ import annotations
+
+import math
 
 import torch
 
@@ -64,4 +67,23 @@ def check_completion_passes(answer, D: int = 784, known: int = 392) -> Verdict:
         "is sampled: one pass per missing pixel. The known pixels need no pass",
         explain=f"{D - known}: one pass per pixel still to sample (a full sample takes D passes, or D - 1 "
         "if you notice that the first pixel's conditional is a constant that can be computed once)",
+    )
+
+
+def check_ensemble_log_prob(fn) -> Verdict:
+    """fn(lp) -> log of the mean of exp(lp) over the orderings, lp: (K, B) log-probabilities."""
+    g = torch.Generator().manual_seed(6)
+    cases = []
+    for K, B in [(1, 3), (4, 2), (8, 5)]:
+        lp = -100 - 50 * torch.rand(K, B, generator=g)
+        cases.append(((lp,), torch.logsumexp(lp.double(), 0).float() - math.log(K)))
+    return check_function(
+        fn,
+        cases,
+        "average the probabilities, not the log-probabilities; exp(-120) underflows to 0 in "
+        "float32, so use torch.logsumexp(lp, 0) - log K",
+        compare=lambda a, b: (
+            isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(a.float(), b, atol=1e-3)
+        ),
+        explain="log (1/K sum_k p(x | o_k)): a mixture of K autoregressive models, itself normalized",
     )
