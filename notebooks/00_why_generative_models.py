@@ -105,7 +105,7 @@ plt.tight_layout()
 # tiny model does not overfit (early stopping ended the run a few epochs after the best one, as printed above;
 # the time printed there depends on the machine and on what else it was running). The middle panel shows that
 # it learned *where* ink tends to be (the blurry mean digit), but its samples (right) are noise: no pixel
-# knows what its neighbours did. Chapters 02–07 are the story of
+# knows what its neighbours did. Chapters 02–08 are the story of
 # giving pixels that knowledge without an astronomical number of parameters.
 #
 # ## Job 2: density estimation and anomaly detection
@@ -212,7 +212,8 @@ with torch.no_grad():
 # | 04 | autoregressive models with learned conditionals; the pixel ordering | FVSBN: $n(n+1)/2$ |
 # | 05 | NADE: shared weights, exact likelihood, real-valued data | $O(nH)$, $H$ hidden units |
 # | 06 | MADE: all conditionals in one pass of a masked network, ensembles over masks | $O(nH)$ |
-# | 07 | PixelRNN and PixelCNN: Row LSTM, Diagonal BiLSTM, the gated PixelCNN, colour images | independent of $n$ |
+# | 07 | PixelRNN: masked convolutions (masks A and B), the Row LSTM and the Diagonal BiLSTM, colour by colour | independent of $n$ |
+# | 08 | PixelCNN: masked convolutions only, its blind spot, the gated PixelCNN, colour images | independent of $n$ |
 #
 # ## Summary
 # - A generative model is a distribution $p_\theta(x)$ fitted to data; we use it to generate, to score and to
