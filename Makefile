@@ -28,7 +28,7 @@ bench: $(SETUP)  ## speed and memory of every model -> benchmarks/results.json
 	$(PY) benchmarks/references.py
 
 checkpoints: $(SETUP)  ## train every reference model from its recipe into checkpoints/ (hours on a CPU; resumable)
-	$(PY) -m genlib reproduce all --resume
+	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(PY) -m genlib reproduce all --resume
 
 book: $(SETUP)  ## every chapter as a static HTML site in _build/html, from the committed outputs
 	$(PY) book/build.py
