@@ -406,7 +406,7 @@ else:
 # ordering, the test NLL as mean ± standard deviation over the three seeds, and its difference from raster
 # two ways: paired by seed (mean ± sd of the three per-seed differences, and the three differences
 # themselves), and paired by digit as in chapter 04 (each digit's NLL averaged over the seeds, minus the same
-# under raster; ± the standard error of those 500 differences). The 18 fits took about two and a half
+# under raster; ± the standard error of those 500 differences). The 18 fits took a little over two
 # minutes here the first time (one thread, on a shared 2-core CPU); `train.fit_or_load` keeps them in a
 # cache (~/.cache/genlib), and a re-run of the cell loads them in seconds.
 
