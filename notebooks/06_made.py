@@ -8,7 +8,7 @@
 # - the rule that builds those masks from *degrees*, and why the product of the masks is strictly lower
 #   triangular in the ordering — which is exactly the autoregressive property, checked here by gradients;
 # - what one pass buys over NADE's $D$ sequential steps: seconds per training epoch measured side by side,
-#   and the test NLL of both reference models against CPU time;
+#   and the validation NLL of both reference models' training runs against measured wall-clock time;
 # - whether the pixel ordering matters, from a controlled experiment (six orderings, three seeds each);
 # - the *order-agnostic* NADE (Uria, Murray & Larochelle, 2014): one network for every ordering, so the
 #   ordering can change at inference and any set of known pixels can be conditioned on — and what that
@@ -44,6 +44,14 @@ print(f"seed {SEED}, quick mode: {QUICK}  (set GENLIB_QUICK=1 for tiny budgets)"
 
 # %% [markdown]
 # ## From $D$ sequential steps to one pass
+# A **multilayer perceptron** (MLP) is a stack of layers, each a matrix product plus a bias followed by an
+# element-wise nonlinearity, $h^l = g(b^l + W^l h^{l-1})$; its input goes in at the bottom and all its outputs
+# come out of one pass upwards. Two nonlinearities $g$ appear in this chapter: the **ReLU**,
+# $\mathrm{relu}(a) = \max(0, a)$, used by genlib's MADE, and the logistic **sigmoid**
+# $\sigma(a) = 1 / (1 + e^{-a})$, which squashes any number into $(0, 1)$ and is used by NADE (chapter 05 and
+# the order-agnostic NADE below) and by every model here to turn an output into a probability. The masks of
+# this chapter do not depend on which one the hidden layers use.
+#
 # An autoencoder maps $x$ to a reconstruction $\hat x$ in one pass of an MLP. Read its outputs as
 # probabilities, $\hat x_i = p(x_i = 1 \mid \cdot)$, and it is a model of $x$ — a useless one, because output
 # $i$ can simply copy input $i$. MADE's idea: delete connections until output $i$ can depend only on the
@@ -77,12 +85,16 @@ ax.plot([], [], color="tab:blue", label="kept by M^1 (input -> hidden)")
 ax.plot([], [], color="tab:orange", label="kept by M^V (hidden -> output)")
 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
 ax.set_title("a MADE with D=6, H=8: the number in a unit is its degree; lines are unmasked weights")
+ax.set_ylim(-0.6, 2.4)  # room below the bottom row of circles for the x label
 ax.spines[:].set_visible(False)
 
 # %% [markdown]
 # What to see: follow the lines upwards. An output of degree $d$ is reached only from inputs of degree less
 # than $d$; the output of degree 1 has no incoming line at all (its conditional is a constant, the first
-# pixel's marginal). Now look at the input of the highest degree.
+# pixel's marginal). Now look at the input of the highest degree ($D = 6$): no line leaves it. No hidden unit
+# has a degree as large as 6 and no output a degree larger than 6, so the last pixel of the ordering feeds
+# no conditional at all — as the factorization demands, since no pixel comes after it. (Exercise 3 counts the
+# outputs that an input of a given degree can reach.)
 #
 # ## Degrees and the mask rule
 # Input $x_i$ has the degree $m(i) \in \{1, \dots, D\}$, its position in the ordering (counted from 1, as
@@ -106,15 +118,27 @@ ax.spines[:].set_visible(False)
 #   p(x_i = 1 \mid x_{o_{<m(i)}}) = \sigma\big(c_i + ((V \odot M^{V})\, h^{L})_i
 #   + ((A \odot M^{A})\, x)_i\big),$$
 #
-# with $h^0 = x$, $\sigma(a) = 1 / (1 + e^{-a})$ the logistic sigmoid, and the last term present only with
-# direct connections. In genlib the degrees and masks are two short methods. The lines that matter are the
-# `torch.randint` that draws the hidden degrees (from `lo` to $D - 1$) and the two comparisons that build the
-# masks: `>=` for the hidden layers, `>` for the outputs and the direct connections.
+# with $h^0 = x$, relu and the sigmoid $\sigma$ as defined at the top of the chapter, and the last term
+# present only with direct connections. Here $W^l$ has one row per unit of layer $l$ and one column per unit
+# of the layer below ($H \times D$ for the first layer), so it multiplies $h^{l-1}$ from the left.
+#
+# In genlib the degrees and masks are two short methods. The argument `k` they take is the index of the
+# *mask*: a MADE can hold `num_masks` $= K$ masks, each with its own hidden degrees (and, if asked, its own
+# ordering, `self.steps(k)`); the ensemble section below uses them. Until then every MADE has one mask,
+# $k = 0$. The generator's seed mixes the MADE's `seed` with `k`, so every mask's degrees are drawn the same
+# way every time they are rebuilt, and `_mask_cache` keeps the masks once built. The lines that matter are the
+# `torch.randint(lo, D, ...)` that draws the hidden degrees (from `lo` to $D - 1$: `randint` excludes its
+# upper end) and the two comparisons that build the masks: `>=` for the hidden layers, `>` for the outputs
+# and the direct connections. `lo` is the smallest degree of the layer below, the lower bound above; the
+# `min(..., D - 1)` only matters for $D = 1$, where the range $\{1, \dots, D - 1\}$ is empty: the hidden
+# degrees are then 0, no input reaches them, and the single output is a constant, as it should be.
 #
 # The one pass itself is a few lines: a linear layer with masked weights per layer, then the masked output and
 # direct layers. The mask multiplies the weight inside `F.linear`, so the gradient of a masked weight is zero
-# too (editing `weight.data` in place would leave it unmasked). The lines to read are the three `F.linear`
-# calls, each with `weight * M`.
+# too. Zeroing the masked entries of `weight.data` once, in place, would not last: the gradient of such an
+# entry is not zero (the plain product $W h$ uses it), so the optimizer's first update would move it away from
+# zero and the pixel would see what it must not. The mask has to be applied in every forward pass, as here.
+# The lines to read are the three `F.linear` calls, each with `weight * M`.
 
 # %%
 print(inspect.getsource(MADE.degrees).split('"""')[-1])
@@ -250,6 +274,15 @@ print(f"MADE is {fwd['NADE'] / fwd['MADE']:.1f}x faster to evaluate and "
 # depend on the machine; the direction does not. (Sampling is another matter: there both models must wait
 # for each pixel; exercise 4.)
 #
+# Why does MADE gain 55.4 times in evaluation but only 5.1 times in training? Its training step (54.8 ms per
+# batch) costs 18 times its forward pass (3.1 ms), while NADE's (281.5 ms) costs 1.6 times its forward pass
+# (172.0 ms). A training step adds a backward pass — about two more matrix products per layer, giving a
+# gradient for every one of MADE's 1.4 million weights, the masked ones included, and differentiating through
+# the products `weight * M` that are re-applied in every forward pass — and an Adam update that reads and
+# writes every parameter and its two running averages. NADE's training, on the other side, runs through the
+# fused kernel of chapter 05 with a hand-written backward pass. We timed whole steps only, so how MADE's
+# 54.8 ms divide among these parts is not measured here.
+#
 # ## The reference MADE on binarized MNIST
 # The recipe `genlib.recipes.RECIPES["made"]` trains one mask, $H = 500$, direct connections, with Adam and a
 # cosine schedule for 30 epochs on the 50,000 training digits of binarized MNIST (Larochelle & Murray's fixed
@@ -281,10 +314,17 @@ for r, about in [(rec, "MADE, one mask, H=500"), (rec_nade, "NADE, H=500"), (rec
 # 3.1 nats short of the paper's 88.40 (its recipe does not yet reach the published number), and 3.2 nats
 # behind the reference NADE (88.36), which trained for 100 epochs instead of 30.
 #
+# (If a reference checkpoint is missing, the cells that need it print a note and skip their figure;
+# `python -m genlib reproduce NAME`, with NAME one of `made`, `nade`, `fvsbn`, `oanade`, trains it again from
+# its recipe — at the speeds timed above, about a quarter of an hour for MADE's 30 epochs and about four
+# hours for NADE's 100 — and the chapter then loads it.)
+#
 # Which is the better buy for a given amount of computing? The records hold wall times, but those were
 # measured on different days under different loads of the machine, so they cannot be compared. Instead, the
-# right panel below puts each record's validation curve on the time axis the cell above *measured*: epoch
-# $\times$ seconds per epoch, for both models on the same batches and threads.
+# right panel below puts each record's validation curve on the time axis the timing cell *measured*: epoch
+# $\times$ seconds per epoch, for both models on the same batches and threads. This is wall-clock time
+# (`time.perf_counter`), not CPU time, on a machine shared with other jobs. FVSBN is only in the left panel:
+# the timing cell did not time it.
 
 # %%
 if rec is not None and rec_nade is not None:
@@ -302,26 +342,30 @@ if rec is not None and rec_nade is not None:
                          label=f"{name} ({epoch_s[name]:.0f} s per epoch, {len(val)} epochs)")
     axes[0].axhline(rec["recipe"]["paper"][0], color="tab:red", ls="--", lw=1,
                     label="MADE, published test NLL")
-    axes[0].set_xlabel("epoch"), axes[0].set_title("reference runs (from their JSON records)", fontsize=10)
-    axes[1].set_xscale("log"), axes[1].set_xlabel("CPU time (minutes, log scale): epoch × measured s/epoch")
-    axes[1].set_title(f"validation NLL against CPU time ({torch.get_num_threads()} thread(s))", fontsize=10)
+    axes[0].set_xlabel("epoch")
+    axes[0].set_title("reference runs (JSON records); y axis cut at 115: epoch 1 lies above", fontsize=10)
+    axes[1].set_xscale("log")
+    axes[1].set_xlabel("wall-clock time on this machine (minutes, log scale): epoch × s/epoch measured above")
+    axes[1].set_title("validation NLL against wall-clock time (load average printed by the timing cell);\n"
+                      "FVSBN is not shown: it was not timed", fontsize=10)
     for ax in axes:
         ax.set_ylim(80, 115), ax.set_ylabel("NLL (nats per image)"), ax.legend(fontsize=7)
     plt.tight_layout()
 
 # %% [markdown]
-# What to see. Left: how fast the MADE curve falls below FVSBN's, how close its last validation NLL comes to
+# What to see. Left (the y axis stops at 115 nats, so the first epoch of MADE and NADE, above it, is cut
+# off): how fast the MADE curve falls below FVSBN's, how close its last validation NLL comes to
 # the published test NLL (dashed; a rough guide only, since validation and test are different digits), and
 # the gap between its training and validation curves — about 1.4 million stored weights fitting 50,000
 # digits. The cosine schedule brings the learning rate to zero at the last epoch, which flattens the curves
-# at the end. Right: at every amount of CPU time until MADE's 30 epochs end, MADE's validation curve is below
-# NADE's: in the same seconds it has done 5.1 times as many epochs (the training ratio printed by the timing
-# cell). NADE ends lower, but its 100 epochs take about 17 times the CPU time of MADE's 30 (100 × 141 s
-# against 30 × 27 s, in the legend). Mind that each
-# curve is one run with its own schedule (the learning rate falls to zero at the end of 30 and 100 epochs
-# respectively), so the right panel compares the two *recipes* as trained, not the best either model could
-# do at each budget; and the time axis is this machine's, measured while it was shared with other jobs (the
-# load average printed above): the ratio carries over to another machine, the minutes do not.
+# at the end. Right: at every amount of wall-clock time until MADE's 30 epochs end, MADE's validation curve is
+# below NADE's: in the same seconds it has done 5.1 times as many epochs (the training ratio printed by the
+# timing cell). NADE ends lower, but its 100 epochs take about 17 times the wall-clock time of MADE's 30 (100
+# × 141 s against 30 × 27 s, in the legend). Mind that each curve is one run with its own schedule (the
+# learning rate falls to zero at the end of 30 and 100 epochs respectively), so the right panel compares the
+# two *recipes* as trained, not the best either model could do at each budget; and the time axis is this
+# machine's, measured while it was shared with other jobs (the load average printed above): the ratio carries
+# over to another machine, the minutes do not.
 #
 # Samples from the reference MADE, next to real test digits (each sample is drawn pixel by pixel):
 
@@ -348,7 +392,9 @@ else:
 # data may learn some orderings better than others. Chapter 04 measured this for FVSBN: its six orderings
 # landed within about one nat of each other (one seed per ordering, paired standard errors over the test
 # digits), with spiral and random a little *ahead* of raster — no sign that an ordering which ignores the
-# image's geometry pays a price. Does that still hold for a model with hidden units?
+# image's geometry pays a price. Does that still hold for a model with hidden units? (The experiment below
+# is not a copy of chapter 04's: it trains on 2,000 digits instead of 4,000, with other optimizer settings,
+# and has three seeds per ordering instead of one, so its numbers are not comparable with chapter 04's.)
 #
 # The experiment: MADE (cheaper per epoch than NADE, as timed above; the lesson is about the ordering, not
 # the model), one mask, $H = 100$, direct connections, trained in each of chapter 04's six orderings on the
@@ -358,9 +404,11 @@ else:
 # so the six MADEs of a seed differ only in which pixel sits at which step. The random ordering is one fixed
 # permutation (`orderings.get("random", 28, 28)`, seed 0), as in chapter 04. The table gives, for each
 # ordering, the test NLL as mean ± standard deviation over the three seeds, and its difference from raster
-# two ways: paired by seed (mean ± sd of the three per-seed differences), and paired by digit as in chapter 04
-# (each digit's NLL averaged over the seeds, minus the same under raster; ± the standard error of those 500
-# differences).
+# two ways: paired by seed (mean ± sd of the three per-seed differences, and the three differences
+# themselves), and paired by digit as in chapter 04 (each digit's NLL averaged over the seeds, minus the same
+# under raster; ± the standard error of those 500 differences). The 18 fits took a little over two
+# minutes here the first time (one thread, on a shared 2-core CPU); `train.fit_or_load` keeps them in a
+# cache (~/.cache/genlib), and a re-run of the cell loads them in seconds.
 
 # %%
 x5_train, x5_val, x5_test = (data.load("mnist5k", s) for s in ("train", "val", "test"))
@@ -374,7 +422,7 @@ for name in NAMES:
     for seed in SEEDS:
         genlib.seed_everything(seed)
         m = MADE((1, 28, 28), hidden=(H_SMALL,), ordering=orderings.get(name, 28, 28), seed=seed)
-        train.fit(m, x5_train, x5_val, seed=seed, **FIT)
+        train.fit_or_load(m, x5_train, x5_val, seed=seed, verbose=False, **FIT)  # cached after one run
         with torch.no_grad():
             per_image[name, seed] = -m.log_prob(x5_test.to(DEVICE)).cpu().double()
         if name == "raster":
@@ -384,31 +432,42 @@ print(f"MADE, H={H_SMALL}, {EPOCHS} epochs, {len(x5_train):,} training digits, "
 
 # %%
 nll = {n: np.array([per_image[n, s].mean().item() for s in SEEDS]) for n in NAMES}
-print(f"{'ordering':9s} {'test NLL, 3 seeds':>18s} {'minus raster, by seed':>22s} {'by digit':>16s}")
+print(f"{'ordering':9s} {'test NLL, 3 seeds':>18s} {'minus raster, by seed':>22s} {'by digit':>16s}"
+      f"   minus raster, each seed")
 for n in NAMES:
     by_seed = nll[n] - nll["raster"]
     by_digit = sum(per_image[n, s] - per_image["raster", s] for s in SEEDS) / len(SEEDS)
     se = by_digit.std().item() / math.sqrt(len(by_digit))
     print(f"{n:9s} {nll[n].mean():11.2f} ± {nll[n].std(ddof=1):.2f} {by_seed.mean():+14.2f} ± "
-          f"{by_seed.std(ddof=1):.2f} {by_digit.mean().item():+9.2f} ± {se:.2f}")
-fig, ax = plt.subplots(figsize=(7, 3))
+          f"{by_seed.std(ddof=1):.2f} {by_digit.mean().item():+9.2f} ± {se:.2f}   "
+          + ", ".join(f"{v:+.2f}" for v in by_seed))
+fig, ax = plt.subplots(figsize=(7, 3.4))
 ax.bar(NAMES, [nll[n].mean() for n in NAMES], yerr=[nll[n].std(ddof=1) for n in NAMES], capsize=4,
        color="tab:blue")
 for i, n in enumerate(NAMES):
     ax.plot([i] * len(SEEDS), nll[n], "k.", ms=5)
 lo, hi = min(v.min() for v in nll.values()), max(v.max() for v in nll.values())
-ax.set_ylim(lo - 3, hi + 1), ax.set_ylabel("test NLL (nats per image)")
-ax.set_title(f"MADE on mnist5k by ordering: bars = mean ± sd over 3 seeds, dots = seeds", fontsize=10);
+ax.set_ylim(lo - 3, hi + 1), ax.set_ylabel("test NLL (nats per image)"), ax.set_xlabel("ordering")
+ax.set_title(f"MADE on mnist5k by ordering: bars = mean ± sd over 3 seeds, dots = seeds\n"
+             f"(the y axis starts at {lo - 3:.0f} nats, not at 0: the bars exaggerate the differences)",
+             fontsize=10);
 
 # %% [markdown]
-# What to see: the ordering matters more for this MADE than for chapter 04's FVSBN, and in the same
-# direction. Random and spiral are about 4.3 nats *better* than raster (paired by digit: −4.31 ± 0.27 and
-# −4.29 ± 0.25), and better in each of the three seeds (the per-seed differences, −4.31 ± 1.59 and
-# −4.29 ± 2.88, are all negative: with three values, none can lie more than 1.16 sd from their mean);
-# column (−1.13 ± 0.21) and diagonal (−0.74 ± 0.19) are a little better than raster, and snake ties with it
-# (−0.09 ± 0.07). So chapter 04's finding holds and grows: FVSBN's six orderings were within one nat, with
-# random and spiral 0.88 nats ahead of raster; here the spread is 4.3 nats, still under 4 % of the NLL, and
-# again the orderings that "ignore geometry" (random) or start in the centre (spiral) do not pay for it.
+# What to see (mind the y axis, which starts at 112 nats). Random and spiral are about 4.3 nats *better* than
+# raster (paired by digit: −4.31 ± 0.27 and −4.29 ± 0.25), and better in each of the three seeds: the
+# per-seed differences are −4.72, −2.55 and −5.65 for random, −3.79, −1.70 and −7.38 for spiral. Column
+# (−1.13 ± 0.21) and diagonal (−0.74 ± 0.19) are a little better than raster, in every seed as well, and
+# snake ties with it (−0.09 ± 0.07; its per-seed differences change sign). The spread, 4.3 nats, is under
+# 4 % of the NLL, and the orderings that "ignore geometry" (random) or start in the centre (spiral) do not
+# pay for it: the same direction as chapter 04's FVSBN, whose spiral and random orderings were 0.88 nats ahead
+# of raster.
+#
+# Whether the ordering matters *more* for MADE than for FVSBN, these two experiments cannot say: they differ
+# in more than the model (2,000 training digits here against 4,000 there; learning rate 0.003 with batches of
+# 100 here, 0.04 with batches of 500 and weight decay there; three seeds against one), so they are not a
+# controlled comparison. Nor is this MADE the better model at this budget: on the same 500 test digits it
+# scores 116 to 121 nats, chapter 04's FVSBN 110 to 111. About 80 % of its 772,340 parameters are the
+# 614,656 weights of its direct connections, which on their own are an FVSBN.
 #
 # A likely reason, specific to MADE (a hypothesis this experiment does not test): a hidden unit of degree
 # $k$ sees the first $k$ pixels of the ordering, and the degrees are spread uniformly over $1..D-1$. In
@@ -419,18 +478,42 @@ ax.set_title(f"MADE on mnist5k by ordering: bars = mean ± sd over 3 seeds, dots
 # models at 20 epochs on 2,000 digits; with much more training the differences may shrink.
 #
 # ## The order-agnostic NADE: every ordering in one model
-# If no ordering is clearly best, why commit to one? Uria, Murray & Larochelle (2014) train one network for
-# all orderings. The hidden layer sees the observed pixels *and which pixels are observed* (the mask $m$):
+# The experiment above found an ordering that was better for this MADE on this data; chapter 04 found the
+# orderings of FVSBN close together, and the best ordering of one model need not be the best of another.
+# Committing to one ordering at training time has a cost beyond that choice, too: a fixed-order model can
+# only condition on a *prefix* of its ordering. Uria, Murray & Larochelle (2014) train one network for all
+# orderings instead, so the ordering can be chosen at inference, any known subset of pixels can be
+# conditioned on, and several orderings can be combined into an ensemble. The hidden layer sees the observed
+# pixels *and which pixels are observed*, a 0/1 vector $s$ ("seen"; $s_j = 1$ if pixel $j$ is observed, the
+# set of observed pixels is $S$; the code calls it `m`, but in this chapter $m$ means degrees):
 #
-# $$h = \sigma\big(c + W^\top (x \odot m) + U^\top m\big), \qquad
-#   p(x_i = 1 \mid x_m) = \sigma(b_i + V_i \cdot h).$$
+# $$h = \sigma\big(c + W^\top (x \odot s) + U^\top s\big), \qquad
+#   p(x_i = 1 \mid x_S) = \sigma(b_i + V_i \cdot h).$$
 #
-# Training draws, for every image, a random ordering $o$ and a random step $d \sim \mathcal{U}\{1..D\}$; the
-# pixels $o_{<d}$ are observed and the loss is
-# $\frac{D}{D-d+1} \sum_{j \ge d} -\log p(x_{o_j} \mid x_{o_{<d}})$
-# — an unbiased estimate of the NLL averaged over all orderings, at the cost of one network evaluation. At
-# test time, under one ordering the mask grows by one pixel per step, so $U$ folds into a per-step bias and
-# the exact $\log p(x \mid o)$ still costs $O(HD)$, like NADE. Each ordering gives a normalized model.
+# Mind the orientation: here, as in chapter 05, $W$, $U$ and $V$ are $D \times H$ (one row per pixel), so the
+# input enters through $W^\top$; MADE's $W^l$ above is stored the other way round ($H \times D$) and enters
+# as $W^l h$. The maths is the same; only the storage is transposed.
+#
+# **The training objective.** We would like to minimize the NLL averaged over all $D!$ orderings,
+# $\mathbb{E}_o[-\log p(x \mid o)] = \mathbb{E}_o \sum_{d=1}^{D} -\log p(x_{o_d} \mid x_{o_{<d}})
+# = D\, \mathbb{E}_o\, \mathbb{E}_{d \sim \mathcal{U}\{1..D\}} \big[-\log p(x_{o_d} \mid x_{o_{<d}})\big]$
+# (a sum of $D$ terms is $D$ times their average). For a uniformly random ordering and a given $d$, the
+# observed set $S = \{o_1, \dots, o_{d-1}\}$ is a uniformly random subset of size $d - 1$, and the next pixel
+# $o_d$ is equally likely to be any of the $D - d + 1$ pixels outside $S$. Averaging over that last choice
+# exactly, instead of drawing it,
+#
+# $$\mathbb{E}_o[-\log p(x \mid o)] = \mathbb{E}_{d}\, \mathbb{E}_{S}\Big[\frac{D}{D-d+1}
+#   \sum_{j \notin S} -\log p(x_j \mid x_S)\Big].$$
+#
+# So training draws, for every image, $d \sim \mathcal{U}\{1..D\}$ and a random subset $S$ of $d - 1$ pixels,
+# and uses the bracket as its loss: an unbiased estimate of the NLL averaged over orderings. All $D - d + 1$
+# terms of the sum come out of one network evaluation, since one $h$ gives every $p(x_j \mid x_S)$.
+#
+# At test time, under one ordering $o$, the observed set at step $d$ is $o_{<d}$, so
+# $U^\top s = \sum_{j<d} U_{o_j}$ depends on the step but not on the pixel values: it can be computed once per
+# step as a bias $c_d = c + \sum_{j<d} U_{o_j}$ (one more row of $U$ per step), and
+# $h_d = \sigma(c_d + \sum_{j<d} W_{o_j} x_{o_j})$ is chapter 05's running sum with a step-dependent bias. The
+# exact $\log p(x \mid o)$ still costs $O(HD)$, like NADE, and each ordering gives a normalized model.
 #
 # The reference order-agnostic NADE (`genlib.recipes.RECIPES["oanade"]`: $H = 500$, 60 epochs, Adam with a
 # cosine schedule, on the 50,000 binarized MNIST training digits) is loaded below. Its record's test NLL is
@@ -471,12 +554,12 @@ if oanade is not None:
 # the fixed-order NADE scores 88.02 nats, close to its 88.36 on all 10,000, so the slice stands for the test
 # split. The order-agnostic NADE in raster order (105.33) is 17.3 nats worse than the fixed-order NADE; its
 # record on the whole split says the same (105.71 against 88.36: 17.4 nats). The one network gives a proper
-# model in every ordering, but they are not equally good: random (95.87) is best by far, spiral (108.20) worst,
-# raster, column, snake and diagonal in between (104.11 to 105.66) — the opposite of what the fixed-order MADEs
-# above showed
-# for spiral. The network was trained on random observed subsets, and the prefixes of a structured ordering
-# ("the top rows are known, nothing else", or "a disc in the centre") are vanishingly rare among random
-# subsets of the same size; a random ordering's prefixes look like its training data.
+# model in every ordering, but they are not equally good: random (95.87) is best by far, spiral (108.20)
+# worst, raster, column, snake and diagonal in between (104.11 to 105.66) — the opposite of what the
+# fixed-order MADEs above showed for spiral. The network was trained on random observed subsets, and the
+# prefixes of a structured ordering ("the top rows are known, nothing else", or "a disc in the centre") are
+# vanishingly rare among random subsets of the same size; a random ordering's prefixes look like its training
+# data.
 #
 # Why is a one-hidden-layer order-agnostic NADE worse than the fixed-order NADE in any single ordering? Its
 # $H = 500$ hidden units must serve every ordering and every observed subset at once, while the fixed-order
@@ -504,6 +587,8 @@ def show_ordering(name="random", seed=0):
         s = oanade.sample(8).cpu()
     fig, ax = plt.subplots(1, 2, figsize=(10, 2.6), gridspec_kw={"width_ratios": [1, 4]})
     viz.show_ordering(o, 28, 28, ax=ax[0], title=f"{name}: step of each pixel", colorbar=True)
+    ax[0].axis("on"), ax[0].set_xticks([0, 27]), ax[0].set_yticks([0, 27])
+    ax[0].set_xlabel("column", labelpad=-8), ax[0].set_ylabel("row", labelpad=-8)
     title = f"8 samples drawn in {name} order; NLL of {len(x_slice[::5])} test digits: {nll:.1f} nats"
     viz.show_grid(s, title, nrow=8, ax=ax[1])
     plt.show()
@@ -517,8 +602,21 @@ if oanade is not None:
     interact(show_ordering, name=list(orderings.NAMED), seed=(0, 9));
 
 # %% [markdown]
-# What to see: one network, any ordering: the heat map is the order the samples were drawn in, and the NLL in
-# the title changes with it (try raster and spiral in the widget; the table above has all six).
+# The widget needs a running kernel; here are two of its settings, raster and spiral, as static figures:
+
+# %%
+if oanade is not None:
+    show_ordering("raster")
+    show_ordering("spiral")
+
+# %% [markdown]
+# What to see: one network, any ordering. The heat map gives each pixel's generation step (dark = early,
+# bright = late), and the red star marks the first pixel generated; the samples were drawn in that order.
+# The NLL in the title changes with the ordering (the table above has all six, on all 1,000 digits of the
+# slice; the titles use every fifth of them). The samples are fragments more often than digits: in random and
+# raster order a few look like digits (a 7, a 2, a 4 in raster), the rest are speckled strokes; in spiral
+# order they are blobs grown outwards from the centre. In no ordering do they reach the reference MADE's
+# samples above: on the slice the order-agnostic NADE scores 95.87 to 108.20 nats, the fixed-order NADE 88.02.
 #
 # Because it was trained with arbitrary observed sets, the order-agnostic NADE can also condition on *any*
 # known pixels at once. `complete(x, known)` of a fixed-order NADE samples each unknown pixel given only the
@@ -550,15 +648,16 @@ if oanade is not None:
 #
 # ## Ensembles over masks and orderings
 # The hidden degrees of a MADE are random, so every draw gives a different MADE for the same ordering.
-# Germain et al. train one network with $K$ masks, switching to the next mask at every step
-# (*connectivity-agnostic* training; with new orderings as well, *order-agnostic*, like the NADE above). Each
+# Germain et al. train one network with $K$ masks, switching to the next mask at every training update, that
+# is every minibatch (genlib uses mask $t \bmod K$ at update $t$): *connectivity-agnostic* training; with new
+# orderings as well, *order-agnostic*, like the NADE above. Each
 # mask $k$ is an exact autoregressive model $p(x \mid k)$, and so is each ordering $o_k$ of the order-agnostic
 # NADE. Their mixture is one as well, and its log-likelihood is a log-mean-exp:
 #
 # $$\log p_{\text{ens}}(x) = \log \frac{1}{K} \sum_{k=1}^{K} p(x \mid k).$$
 #
-# A tempting shortcut, used by a well-known public implementation, averages the $K$ *logits* of each pixel and
-# scores $x$ with them. With one ordering that is another valid autoregressive model (not the mixture); with
+# A tempting shortcut averages the $K$ *logits* of each pixel and scores $x$ with them (the cell below checks
+# why that fails). With one ordering that is another valid autoregressive model (not the mixture); with
 # several orderings, the averaged logit of a pixel has seen pixels that come after it in some of the
 # orderings, and the result is not a likelihood at all. On $3 \times 3$ images we can sum both over all 512
 # images:
@@ -587,8 +686,12 @@ with torch.no_grad():
 # The one-mask MADEs of the ordering experiment (raster, three seeds) meet MADEs trained
 # connectivity-agnostically with $K = 8$ masks (same ordering, raster; same data, $H$, epochs and settings;
 # both with direct connections, as the reference MADE). For the second we report the test NLL of its first
-# mask alone and of the ensemble of all 8. Both keep the epoch with the best validation NLL; the test set is
-# mnist5k's 500 digits.
+# mask alone and of the ensemble of all 8: `log_prob(x, mask=0)` is mask 0's model, while `log_prob(x)` and
+# `train.evaluate`, called without `mask=`, score the ensemble of all $K$ masks (the log-mean-exp above). Both
+# keep the epoch with the best validation NLL; the test set is mnist5k's 500 digits. The three $K = 8$ fits
+# should take a minute or two on a 2-core CPU (not timed: an estimate from the ordering experiment's 18 fits,
+# plus the validation of all 8 masks every epoch); the one-mask MADEs are reused from the ordering
+# experiment.
 
 # %%
 K_ENS = genlib.budget(full=8, quick=2)
@@ -616,6 +719,11 @@ for name, v in cols.items():
 # all 400. Mind how the epoch is chosen: `train.fit` keeps the epoch with the best validation NLL of the
 # model in evaluation mode, which for $K = 8$ is the ensemble's, so "mask 0 alone" is read from a
 # checkpoint chosen for the ensemble, not for mask 0.
+#
+# Look at seed 0: its ensemble (125.14) is *worse* than its own mask 0 alone (123.61). Nothing is broken. As
+# the next section shows, Jensen's inequality only promises that an ensemble beats its *average* member; a
+# good member can beat it. What does hold for every member is that the ensemble is at most $\log K$
+# ($\log 8 = 2.08$) nats worse than it — here 1.53.
 #
 # So connectivity-agnostic training is not free: it shares the training steps among the masks. Germain et
 # al. report its gain (88.40 → 86.64 nats) with 32 masks and far longer training on the full data.
@@ -769,15 +877,15 @@ ch06.check_ensemble_log_prob(ensemble_log_prob)
 # - On binarized MNIST the reference MADE (one mask, $H = 500$, 30 epochs) reaches 91.54 nats against the
 #   published 88.40, NADE ($H = 500$, 100 epochs) 88.36, FVSBN 97.95.
 # - The ordering matters, a little: at equal epochs over three seeds, MADEs in random or spiral order beat
-#   raster by about 4.3 nats on mnist5k, more than chapter 04's 0.88 for FVSBN but in the same direction —
-#   an ordering that ignores the image's geometry pays no price.
+#   raster by about 4.3 nats on mnist5k, in every seed; the same direction as chapter 04's FVSBN (not a
+#   controlled comparison across the chapters): an ordering that ignores the image's geometry pays no price.
 # - The order-agnostic NADE learns every ordering in one network: the ordering can change at inference and
 #   any set of known pixels can be conditioned on. At one hidden layer it pays for that in every single
 #   ordering: 105.71 nats in raster order against the fixed-order NADE's 88.36.
 # - Ensembles over masks or orderings average *probabilities* (log-mean-exp); averaging logits is not a
 #   likelihood once the orderings differ. Jensen's inequality guarantees only that the ensemble beats the
 #   *average* member; against any single member it can lose at most $\log K$ nats. Eight orderings of
-#   the order-agnostic NADE beat their average member by 3.28 nats and their best by 2.52; eight masks
+#   the order-agnostic NADE beat their average member by 2.70 nats and their best by 2.59; eight masks
 #   trained for the same epochs as one mask lost to it by 3.5, each mask getting an eighth of the training
 #   steps.
 #
