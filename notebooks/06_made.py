@@ -316,8 +316,9 @@ for r, about in [(rec, "MADE, one mask, H=500"), (rec_nade, "NADE, H=500"), (rec
 #
 # (If a reference checkpoint is missing, the cells that need it print a note and skip their figure;
 # `python -m genlib reproduce NAME`, with NAME one of `made`, `nade`, `fvsbn`, `oanade`, trains it again from
-# its recipe — at the speeds timed above, about a quarter of an hour for MADE's 30 epochs and about four
-# hours for NADE's 100 — and the chapter then loads it.)
+# its recipe — the records say 19 minutes for MADE's 30 epochs and 57 minutes for NADE's 100 on the 2-core
+# machine that trained them (`rec["seconds"]`; the timing cell above ran while the machine was shared, and
+# would predict more) — and the chapter then loads it.)
 #
 # Which is the better buy for a given amount of computing? The records hold wall times, but those were
 # measured on different days under different loads of the machine, so they cannot be compared. Instead, the
