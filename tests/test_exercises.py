@@ -113,3 +113,12 @@ def test_chapter_08_blind_spot_formula_matches_the_gradients_of_a_pixelcnn():
             [[ch08.pixelcnn_sees(r - i, j - c, layers) for j in range(15)] for i in range(15)]
         )
         assert torch.equal(seen, want), f"{layers} layers: {(seen != want).sum().item()} pixels differ"
+
+
+def test_chapter_01_bernoulli_checker_accepts_n1_over_n_and_speaks_of_theta():
+    """Exercise 3: N1 / N passes, the fraction of zeros fails, and the hint uses the chapter's theta."""
+    from genlib.exercises import ch01
+
+    assert ch01.check_bernoulli_mle(lambda flips: sum(flips) / len(flips))
+    wrong = ch01.check_bernoulli_mle(lambda flips: 1 - sum(flips) / len(flips))
+    assert not wrong and "theta" in str(wrong) and " p " not in str(wrong)

@@ -34,14 +34,15 @@ def check_binary_image_parameters(fn) -> "Verdict":
 
 
 def check_bernoulli_mle(fn) -> "Verdict":
-    """fn(flips) -> the maximum-likelihood p = p(1) of a coin from a list of 0/1 observations."""
+    """fn(flips) -> the maximum-likelihood theta = p(1) of a coin from a list of 0/1 observations."""
     cases = [(([1, 0, 0, 1, 1],), 0.6), (([0, 0, 0, 1],), 0.25), (([1],), 1.0), (([0] * 7 + [1] * 3,), 0.3)]
     return check_function(
         fn,
         cases,
-        "write the log-likelihood N1 log p + N0 log(1 - p), set its derivative to zero and solve for p",
+        "write the log-likelihood N1 log(theta) + N0 log(1 - theta), set its derivative to zero "
+        "and solve for theta",
         compare=lambda a, b: math.isclose(float(a), b, abs_tol=1e-9),
-        explain="p = N1 / N: the fraction of ones",
+        explain="theta = N1 / N: the fraction of ones",
     )
 
 
