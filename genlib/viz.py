@@ -132,6 +132,6 @@ def show_generation(x, ordering, H: int, W: int, frames: int = 8, axes=None):
         _, axes = plt.subplots(1, frames, figsize=(1.2 * frames, 1.4))
     for k, ax in enumerate(axes):
         ax.imshow(f[k], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-        ax.set_title(f"step {round(k * H * W / (frames - 1))}", fontsize=8)
+        ax.set_title(f"{round(k * H * W / (frames - 1))} drawn", fontsize=8)
         ax.axis("off")
     return axes

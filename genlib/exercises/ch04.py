@@ -13,7 +13,7 @@ def check_fvsbn_parameters(answer) -> "Verdict":
     return check_number(
         answer,
         64 * 65 // 2,
-        "pixel j (counting from 0) has one bias and j weights; add 1 + j over j = 0..n-1",
+        "pixel j (counting from 0) has one bias and j weights; add 1 + j over j = 0..N-1 (N pixels)",
         explain="64 * 65 / 2 = 2,080: a bias and j weights for pixel j",
     )
 
