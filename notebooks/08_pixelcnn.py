@@ -113,14 +113,20 @@ for L in range(1, 9):
           f"{int(unseen[:, col + 1:].sum())} right of it")
 
 # %%
-fig, axes = plt.subplots(1, 4, figsize=(15, 4.4), layout="constrained")
-for ax, L in zip(axes, (1, 2, 3, 7)):
-    g = pcnn_fields[L]
+def draw_field(ax, g, title):
+    """One receptive field: grey = earlier pixels, coloured = |gradient| where it is not 0, red = the pixel."""
     ax.imshow(np.where(earlier, 0.25, 0.0), cmap="Greys", vmin=0, vmax=1)
     im = ax.imshow(np.ma.masked_where(g == 0, (g / g.max()) ** 0.25), cmap="viridis", vmin=0, vmax=1)
     ax.add_patch(plt.Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, ec="red", lw=2))
-    ax.set_title(f"L = {L} blocks: sees {int((g[earlier] > 0).sum())} of {int(earlier.sum())}")
+    ax.set_title(title)
     ax.set_xlabel("column"), ax.set_ylabel("row")
+    return im
+
+
+fig, axes = plt.subplots(1, 4, figsize=(15, 4.4), layout="constrained")
+for ax, L in zip(axes, (1, 2, 3, 7)):
+    g = pcnn_fields[L]
+    im = draw_field(ax, g, f"L = {L} blocks: sees {int((g[earlier] > 0).sum())} of {int(earlier.sum())}")
 fig.colorbar(im, ax=axes, fraction=0.02, label="|gradient| / max, to the power 1/4")
 plt.suptitle(f"PixelCNN: what the output at pixel ({row}, {col}) (red) depends on; "
              "grey = earlier, not seen; white = the red pixel and later");
@@ -235,11 +241,7 @@ for name, model in side.items():
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.6), layout="constrained")
 for ax, (name, g) in zip(axes, fields.items()):
-    ax.imshow(np.where(earlier, 0.25, 0.0), cmap="Greys", vmin=0, vmax=1)
-    im = ax.imshow(np.ma.masked_where(g == 0, (g / g.max()) ** 0.25), cmap="viridis", vmin=0, vmax=1)
-    ax.add_patch(plt.Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, ec="red", lw=2))
-    ax.set_title(f"{name}:\n{int((g[earlier] > 0).sum())} of {int(earlier.sum())} earlier pixels")
-    ax.set_xlabel("column"), ax.set_ylabel("row")
+    im = draw_field(ax, g, f"{name}:\n{int((g[earlier] > 0).sum())} of {int(earlier.sum())} earlier pixels")
 fig.colorbar(im, ax=axes, fraction=0.03, label="|gradient| / max, to the power 1/4")
 plt.suptitle(f"inputs the output at pixel ({row}, {col}) (red) depends on;\n"
              "grey = earlier pixels not seen; white = the red pixel and later");
