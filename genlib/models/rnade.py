@@ -43,7 +43,7 @@ class Dequantize:
     """A per-batch transform for `train.fit`: fresh dequantization noise every time a batch is drawn.
 
     train.fit(model, grey_levels, x_val, transform=Dequantize(17))   # every epoch sees new u
-    Dequantizing the training set once would let the model learn that one draw of u (issue 11).
+    Dequantizing the training set once would let the model fit that one draw of u, not the grey levels.
     """
 
     def __init__(self, levels: int = 17):
