@@ -531,7 +531,8 @@ plt.tight_layout()
 # At this budget the samples of both models are not digits: they are blobs and stroke fragments of about the right
 # thickness that continue from one row to the next, on a black background. A lower NLL does not yet mean
 # recognisable samples; more data, layers and epochs are what this experiment lacks. For samples that look
-# like digits, see the reference gated PixelCNN in chapter 08, trained on all of binarized MNIST.
+# like digits, see the reference NADE of chapter 05, trained by its recipe on all of binarized MNIST (and the
+# README's cover); chapter 08's gated PixelCNN joins them when its reference checkpoint is trained.
 #
 # ## Exercises
 # **1.** Write `allowed(out_colour, in_colour, kind)`: 1 if the centre tap of a mask of kind `"A"` or `"B"` connects

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 import genlib
-from genlib import data, recipes, results, train, viz
+from genlib import data, results, train, viz
 from genlib.models import AutoregressiveModel, GatedPixelCNN, PixelCNN
 from genlib.models import gated_pixelcnn, pixel, pixelcnn
 
@@ -147,13 +147,16 @@ plt.suptitle(f"PixelCNN: what the output at pixel ({row}, {col}) (red) depends o
 # 157 earlier pixels and no more — the 10 it misses all lie to the right of the red pixel's column, in the
 # rows above. That wedge is the blind spot. None of the models sees the red pixel or anything after it.
 #
-# **Why the blind spot?** A masked 3×3 kernel at $(r, c)$ reads $(r-1, c-1 .. c+1)$ and $(r, c-1 .. c)$. To
-# reach a pixel $u$ rows up, a path through the layers must climb $u$ rows, and every climb moves it at most
-# one column to the right; moving right *within* a row is not allowed (that would be the future). The input
-# layer must make at least one of the climbs and reaches 3 columns to the right; each block makes at most one
-# more. So from row $r-u$ the model sees at most $3 + (u - 1) = u + 2$ columns to the right (and no more than
-# $3 + L$ with $L$ blocks), and the pixels of row $r-u$ further right — earlier in raster order, since their
-# whole row comes first — are never reached, whatever $L$ is. Van den Oord, Kalchbrenner, Vinyals, Espeholt,
+# **Why the blind spot?** Follow a path of dependencies back from the output at $(r, c)$ through the layers.
+# A masked 3×3 kernel of a block at $(r, c)$ reads $(r-1, c-1 .. c+1)$ and $(r, c-1 .. c)$: each block can
+# move the path up by at most one row, and only a step that goes up can also go one column to the right —
+# within a row the path may only go left (right would be the future). The 7×7 input layer (mask A) can go up
+# by up to 3 rows, and only an upward step of it can go right, by up to 3 columns. So to end $u$ rows up and
+# as far right as possible, the best a path can do is: the input layer goes up one row and 3 columns right,
+# and each of $u - 1$ blocks goes up one row and one column right. From row $r-u$ the model therefore sees at
+# most $3 + (u - 1) = u + 2$ columns to the right of $c$ (and never more than $3 + L$ with $L$ blocks), and
+# the pixels of row $r-u$ further right — earlier in raster order, since their whole row comes first — are
+# never reached, whatever $L$ is. Van den Oord, Kalchbrenner, Vinyals, Espeholt,
 # Graves & Kavukcuoglu (2016b) pointed this blind spot out and removed it. Exercise 1 asks for the exact shape
 # of the cone.
 #
@@ -211,9 +214,12 @@ ax.set_title("first gated layer: what the red pixel reads", fontsize=10);
 # %% [markdown]
 # What to see: the red pixel reads the 4 rows above it, 3 columns each way (blue), and the 3 pixels to its
 # left in its own row (orange); nothing to its right in its row, nothing below. Each further layer ($k = 3$)
-# widens both regions by one pixel each way. The vertical stack reaches full rows
+# adds a row on top of the vertical region and widens it by one column each way, and extends the horizontal
+# region by one pixel to the left (never to the right). The vertical stack reaches full rows
 # of its window, so the region above grows as a rectangle, not a cone: nothing above-right is left out. The
-# shift and the gate, and one layer of both stacks, in genlib:
+# shift and the gate, and one layer of both stacks, in genlib. In the code `n = k // 2`, and
+# `F.pad(v, (n, n, n, 0))` pads $n$ columns on each side but $n$ rows on top only, so the $(n+1) \times k$
+# vertical kernel at row $r$ reads rows $r-n .. r$ and never a row below:
 
 # %%
 v = torch.arange(1.0, 13.0).view(1, 1, 4, 3)
@@ -252,10 +258,11 @@ plt.suptitle(f"inputs the output at pixel ({row}, {col}) (red) depends on;\n"
 # or anything after it. The gradients also fade with distance in both: seeing a pixel is not the same as using
 # it much, which is what training decides.
 #
-# A gated PixelCNN of this size trained by a recipe on all 50,000 training digits (`genlib.recipes.RECIPES
-# ["gated_pixelcnn"]`, `python -m genlib reproduce gated_pixelcnn`) is the book's reference for this chapter;
-# it takes hours on a laptop CPU and is still training, so its test NLL, samples and completions join this
-# chapter with its checkpoint. Until then, here is what a small experiment can show.
+# A gated PixelCNN of the same depth but wider (32 channels per stack, `out_hidden` 64), trained by a recipe
+# on all 50,000 training digits (`genlib.recipes.RECIPES["gated_pixelcnn"]`; `python -m genlib reproduce
+# gated_pixelcnn`), is the book's reference for this chapter. It takes hours on a laptop CPU and is still
+# training, so its test NLL, samples and completions join this chapter with its checkpoint. Until then, here
+# is what a small experiment can show.
 #
 # ## PixelCNN vs gated PixelCNN at equal epochs
 # Does closing the blind spot pay on real digits? A fair comparison fixes everything but the architecture: the
@@ -328,10 +335,10 @@ ax.set_title(f"equal epochs, {len(SEEDS)} seeds each (one line per seed)");
 # ten (never the same twice),
 # $\text{pixel} = \text{background}\cdot(1 - \text{ink}) + \text{foreground}\cdot \text{ink}$. Each channel of
 # each pixel gets a 256-way softmax (`levels=256`), and the masks' colour groups make G see this pixel's R,
-# and B its R and G. We measure in **bits per dimension**, $\text{NLL} / (n C \ln 2)$, the unit of the
-# CIFAR-10 results. The model states which pixels it takes in `pixel_kind` (printed in the training cell
-# below): `8bit` means integers 0..255 per channel, as opposed to `binary` (0 or 1, the digits above) or
-# `real`. The split is sorted by digit class, so the grid shows a random draw across classes:
+# and B its R and G. We measure in **bits per dimension**, $\text{NLL} / (n C \ln 2)$, the unit in which the
+# PixelRNN and PixelCNN papers report their CIFAR-10 and ImageNet results. The model states which pixels it
+# takes in `pixel_kind` (printed in the training cell below): `8bit` means integers 0..255 per channel, as
+# opposed to `binary` (0 or 1, the digits above) or `real`. The split is sorted by digit class, so the grid shows a random draw across classes:
 
 # %%
 CSIZE = genlib.budget(full=14, quick=6)
@@ -419,7 +426,8 @@ plt.tight_layout()
 # with the cached version. The line `full.conditional = types.MethodType(AutoregressiveModel.conditional,
 # full)` puts the base class's version back on one instance, `full`, which gets the same weights as `cached`.
 #
-# We time both on $7\times7$ and $14\times14$ images (default model sizes, 4 images), each sampler three times
+# We time both on $7\times7$ and $14\times14$ images (each model at its default size — PixelCNN: 6 blocks,
+# $m = 32$; gated PixelCNN: 7 layers of 32 channels — 4 images), each sampler three times
 # in alternation; the minimum over the repeats is the least disturbed by other work on the machine. Both
 # draw from the same seed, and the cell checks that they give the same images.
 
@@ -475,8 +483,9 @@ ch08.check_pixelcnn_sees(sees)
 # <details><summary>Solution</summary>
 #
 # The input layer climbs 0–3 rows (columns −3..3; in row $r$ only −3..−1); each block climbs 0 or 1 row
-# (columns −1..1 when it climbs, −1..0 when it stays). To climb `up` rows as far right as possible, climb with
-# the input layer as little as possible (at least 1 row) and with as many blocks as possible:
+# (columns −1..1 when it climbs, −1..0 when it stays). To climb `up` rows as far right as possible, climb
+# with the input layer by one row (its rightmost reach, 3 columns, is the same for 1, 2 or 3 rows up) and
+# with as many blocks as possible (one column right per row):
 # ```python
 # def sees(up, right, layers):
 #     if up == 0:
