@@ -274,14 +274,13 @@ print(f"MADE is {fwd['NADE'] / fwd['MADE']:.1f}x faster to evaluate and "
 # depend on the machine; the direction does not. (Sampling is another matter: there both models must wait
 # for each pixel; exercise 4.)
 #
-# Why does MADE gain 55.4 times in evaluation but only 5.1 times in training? Its training step (54.8 ms per
-# batch) costs 18 times its forward pass (3.1 ms), while NADE's (281.5 ms) costs 1.6 times its forward pass
-# (172.0 ms). A training step adds a backward pass — about two more matrix products per layer, giving a
-# gradient for every one of MADE's 1.4 million weights, the masked ones included, and differentiating through
-# the products `weight * M` that are re-applied in every forward pass — and an Adam update that reads and
-# writes every parameter and its two running averages. NADE's training, on the other side, runs through the
-# fused kernel of chapter 05 with a hand-written backward pass. We timed whole steps only, so how MADE's
-# 54.8 ms divide among these parts is not measured here.
+# In training MADE gains a little more than in evaluation (6.0 against 4.7 times). In both models a training
+# step costs a few forward passes — MADE 13.7 ms against 4.6 ms, NADE 82.2 ms against 22.0 ms: the backward
+# pass, which for MADE means a gradient for every one of its 1.4 million weights (the masked ones included,
+# through the products `weight * M` re-applied in every forward pass), and the Adam update, which reads and
+# writes every parameter and its two running averages. NADE's training runs through the fused kernel of
+# chapter 05 with a hand-written backward pass. We timed whole steps only, so how each step divides among
+# these parts is not measured here.
 #
 # ## The reference MADE on binarized MNIST
 # The recipe `genlib.recipes.RECIPES["made"]` trains one mask, $H = 500$, direct connections, with Adam and a
@@ -317,14 +316,16 @@ for r, about in [(rec, "MADE, one mask, H=500"), (rec_nade, "NADE, H=500"), (rec
 # (If a reference checkpoint is missing, the cells that need it print a note and skip their figure;
 # `python -m genlib reproduce NAME`, with NAME one of `made`, `nade`, `fvsbn`, `oanade`, trains it again from
 # its recipe — the records say 19 minutes for MADE's 30 epochs and 57 minutes for NADE's 100 on the 2-core
-# machine that trained them (`rec["seconds"]`; the timing cell above ran while the machine was shared, and
-# would predict more) — and the chapter then loads it.)
+# machine that trained them (`rec["seconds"]`; both ran with one thread, and MADE's while the machine was
+# busy with other work, so these two times do not compare with each other or with the timing above) — and
+# the chapter then loads it.)
 #
 # Which is the better buy for a given amount of computing? The records hold wall times, but those were
 # measured on different days under different loads of the machine, so they cannot be compared. Instead, the
 # right panel below puts each record's validation curve on the time axis the timing cell *measured*: epoch
 # $\times$ seconds per epoch, for both models on the same batches and threads. This is wall-clock time
-# (`time.perf_counter`), not CPU time, on a machine shared with other jobs. FVSBN is only in the left panel:
+# (`time.perf_counter`), not CPU time, on this machine (its load average is printed by the timing cell). FVSBN
+# is only in the left panel:
 # the timing cell did not time it.
 
 # %%
@@ -360,13 +361,12 @@ if rec is not None and rec_nade is not None:
 # the gap between its training and validation curves — about 1.4 million stored weights fitting 50,000
 # digits. The cosine schedule brings the learning rate to zero at the last epoch, which flattens the curves
 # at the end. Right: at every amount of wall-clock time until MADE's 30 epochs end, MADE's validation curve is
-# below NADE's: in the same seconds it has done 5.1 times as many epochs (the training ratio printed by the
-# timing cell). NADE ends lower, but its 100 epochs take about 17 times the wall-clock time of MADE's 30 (100
-# × 141 s against 30 × 27 s, in the legend). Mind that each curve is one run with its own schedule (the
+# below NADE's: in the same seconds it has done 6.0 times as many epochs (the training ratio printed by the
+# timing cell). NADE ends lower, but its 100 epochs take about 20 times the wall-clock time of MADE's 30 (100
+# × 41 s against 30 × 7 s, in the legend). Mind that each curve is one run with its own schedule (the
 # learning rate falls to zero at the end of 30 and 100 epochs respectively), so the right panel compares the
 # two *recipes* as trained, not the best either model could do at each budget; and the time axis is this
-# machine's, measured while it was shared with other jobs (the load average printed above): the ratio carries
-# over to another machine, the minutes do not.
+# machine's: the ratio of the two speeds is what carries over to another machine, the minutes do not.
 #
 # Samples from the reference MADE, next to real test digits (each sample is drawn pixel by pixel):
 
@@ -872,9 +872,8 @@ ch06.check_ensemble_log_prob(ensemble_log_prob)
 #   pass. The masks come from degrees: $M^l = [m^l \ge m^{l-1}]$ for hidden layers, $[m > m^L]$ (strict) for
 #   outputs; their product is strictly lower triangular in the ordering, which gradients confirm.
 # - One pass of three matrix products ($2HD + D^2$ multiply-adds per image, more than NADE's $2HD$) is still
-#   faster than NADE's running sum over $D$ dependent steps: here 55.4 times faster to evaluate a batch and
-#   5.1 times faster to train, per epoch. Sampling waits for each pixel in
-#   both.
+#   faster than NADE's running sum over $D$ dependent steps: here 4.7 times faster to evaluate a batch and
+#   6.0 times faster to train, per epoch. Sampling waits for each pixel in both.
 # - On binarized MNIST the reference MADE (one mask, $H = 500$, 30 epochs) reaches 91.54 nats against the
 #   published 88.40, NADE ($H = 500$, 100 epochs) 88.36, FVSBN 97.95.
 # - The ordering matters, a little: at equal epochs over three seeds, MADEs in random or spiral order beat
