@@ -138,7 +138,10 @@ ax.spines[:].set_visible(False)
 # too. Zeroing the masked entries of `weight.data` once, in place, would not last: the gradient of such an
 # entry is not zero (the plain product $W h$ uses it), so the optimizer's first update would move it away from
 # zero and the pixel would see what it must not. The mask has to be applied in every forward pass, as here.
-# The lines to read are the three `F.linear` calls, each with `weight * M`.
+# The lines to read are the three `F.linear` calls, each with `weight * M`. Mind PyTorch's convention:
+# `F.linear(h, W, b)` computes `h @ W.T + b` on a batch of rows `h` of shape (B, inputs), with `W` stored
+# (outputs, inputs) as in the maths. Each row of the batch gets $W h + b$ from the formula above; the
+# transpose only turns the column vector of the maths into the row of the batch.
 
 # %%
 print(inspect.getsource(MADE.degrees).split('"""')[-1])
@@ -407,9 +410,9 @@ else:
 # ordering, the test NLL as mean ± standard deviation over the three seeds, and its difference from raster
 # two ways: paired by seed (mean ± sd of the three per-seed differences, and the three differences
 # themselves), and paired by digit as in chapter 04 (each digit's NLL averaged over the seeds, minus the same
-# under raster; ± the standard error of those 500 differences). The 18 fits took a little over two
-# minutes here the first time (one thread, on a shared 2-core CPU); `train.fit_or_load` keeps them in a
-# cache (~/.cache/genlib), and a re-run of the cell loads them in seconds.
+# under raster; ± the standard error of those 500 differences). The 18 fits are the slow part of this
+# cell; `train.fit_or_load` keeps them in a cache (~/.cache/genlib), and a re-run of the cell loads them in
+# seconds.
 
 # %%
 x5_train, x5_val, x5_test = (data.load("mnist5k", s) for s in ("train", "val", "test"))
@@ -454,14 +457,18 @@ ax.set_title(f"MADE on mnist5k by ordering: bars = mean ± sd over 3 seeds, dots
              fontsize=10);
 
 # %% [markdown]
-# What to see (mind the y axis, which starts at 112 nats). Random and spiral are about 4.3 nats *better* than
-# raster (paired by digit: −4.31 ± 0.27 and −4.29 ± 0.25), and better in each of the three seeds: the
-# per-seed differences are −4.72, −2.55 and −5.65 for random, −3.79, −1.70 and −7.38 for spiral. Column
-# (−1.13 ± 0.21) and diagonal (−0.74 ± 0.19) are a little better than raster, in every seed as well, and
-# snake ties with it (−0.09 ± 0.07; its per-seed differences change sign). The spread, 4.3 nats, is under
-# 4 % of the NLL, and the orderings that "ignore geometry" (random) or start in the centre (spiral) do not
-# pay for it: the same direction as chapter 04's FVSBN, whose spiral and random orderings were 0.88 nats ahead
-# of raster.
+# What to see (mind the y axis, which starts at 112 nats). Random and spiral are *better* than raster in each
+# of the three seeds: the per-seed differences are −4.72, −2.55 and −5.65 nats for random, −3.79, −1.70 and
+# −7.38 for spiral. That sign, the same in every seed, is what supports the claim; the size is uncertain.
+# The two ± of the table measure different things. By seed, −4.31 ± 1.59 (random) and −4.29 ± 2.88 (spiral)
+# are the mean ± sd of the three per-seed differences: the spread that retraining brings, and for spiral one
+# seed gives 1.70 nats, another 7.38. By digit, −4.31 ± 0.27 and −4.29 ± 0.25 are standard errors over the
+# choice of the 500 test digits, for these three trained networks; they say nothing about a new training
+# run. Column (−1.13; ± 0.21 by digit) and diagonal (−0.74; ± 0.19) are a little better than raster, in every
+# seed as well, and snake ties with it (−0.09; its per-seed differences change sign). The spread, 4.3 nats
+# on average, is under 4 % of the NLL, and the orderings that "ignore geometry" (random) or start in the
+# centre (spiral) do not pay for it: the same direction as chapter 04's FVSBN, whose spiral and random
+# orderings were 0.88 nats ahead of raster.
 #
 # Whether the ordering matters *more* for MADE than for FVSBN, these two experiments cannot say: they differ
 # in more than the model (2,000 training digits here against 4,000 there; learning rate 0.003 with batches of
@@ -486,7 +493,9 @@ ax.set_title(f"MADE on mnist5k by ordering: bars = mean ± sd over 3 seeds, dots
 # orderings instead, so the ordering can be chosen at inference, any known subset of pixels can be
 # conditioned on, and several orderings can be combined into an ensemble. The hidden layer sees the observed
 # pixels *and which pixels are observed*, a 0/1 vector $s$ ("seen"; $s_j = 1$ if pixel $j$ is observed, the
-# set of observed pixels is $S$; the code calls it `m`, but in this chapter $m$ means degrees):
+# set of observed pixels is $S$; the code calls it `m`, but in this chapter $m$ means degrees). The second
+# input is needed because $x \odot s$ sets every unknown pixel to 0: from $x \odot s$ alone, an observed
+# black pixel and an unknown one look the same, and the term $U^\top s$ tells them apart:
 #
 # $$h = \sigma\big(c + W^\top (x \odot s) + U^\top s\big), \qquad
 #   p(x_i = 1 \mid x_S) = \sigma(b_i + V_i \cdot h).$$
@@ -644,7 +653,8 @@ if oanade is not None:
 # are spread over the test split (a 0, 1, 7, 4, 6 and 8). In this draw the order-agnostic NADE, which sees the
 # whole left half from the start, completes the 0, 1, 7, 6 and 8 plausibly and turns the 4 into a shape
 # between a 4 and a 6; the raster NADE, which meets the known pixels of the left half only row by row,
-# completes the 1 and the 8 but closes the 7 into a loop, speckles the 4 and rounds the 6 into a 0-like loop.
+# completes the 1 and the 8 but turns the 0 into a 6- or G-like shape (its upper right left open), closes
+# the 7 into a loop, speckles the 4 and rounds the 6 into a 0-like loop.
 # Each completion is one sample: run the cell with another seed to see others.
 #
 # ## Ensembles over masks and orderings
@@ -690,9 +700,8 @@ with torch.no_grad():
 # mask alone and of the ensemble of all 8: `log_prob(x, mask=0)` is mask 0's model, while `log_prob(x)` and
 # `train.evaluate`, called without `mask=`, score the ensemble of all $K$ masks (the log-mean-exp above). Both
 # keep the epoch with the best validation NLL; the test set is mnist5k's 500 digits. The three $K = 8$ fits
-# should take a minute or two on a 2-core CPU (not timed: an estimate from the ordering experiment's 18 fits,
-# plus the validation of all 8 masks every epoch); the one-mask MADEs are reused from the ordering
-# experiment.
+# should take a minute or two on a 2-core CPU (an estimate, not timed or printed here); the one-mask MADEs
+# are reused from the ordering experiment.
 
 # %%
 K_ENS = genlib.budget(full=8, quick=2)
@@ -854,8 +863,11 @@ ch06.check_ensemble_log_prob(ensemble_log_prob)
 # def ensemble_log_prob(lp):
 #     return torch.logsumexp(lp, 0) - math.log(lp.shape[0])
 # ```
-# `lp.exp().mean(0).log()` is the same formula but fails in practice: $e^{-100}$ and smaller underflow to 0
-# in float32, and the log of 0 is $-\infty$.
+# `lp.exp().mean(0).log()` is the same formula but fails in practice. An image's log-probability is around
+# $-90$ to $-120$ nats, and float32 cannot hold its exponential: below $e^{-87.3}$ (about $1.2 \times
+# 10^{-38}$, the smallest normal float32) only a few significant digits are left ($e^{-100} \approx 3.8
+# \times 10^{-44}$ is such a subnormal number), and from about $e^{-104}$ on `torch.exp` returns exactly 0,
+# whose log is $-\infty$. `logsumexp` subtracts the largest term before exponentiating, so nothing underflows.
 # </details>
 #
 # **6.** (open, no checker) Plot the NLL of the order-agnostic NADE's ensemble on the slice against
@@ -877,8 +889,9 @@ ch06.check_ensemble_log_prob(ensemble_log_prob)
 # - On binarized MNIST the reference MADE (one mask, $H = 500$, 30 epochs) reaches 91.54 nats against the
 #   published 88.40, NADE ($H = 500$, 100 epochs) 88.36, FVSBN 97.95.
 # - The ordering matters, a little: at equal epochs over three seeds, MADEs in random or spiral order beat
-#   raster by about 4.3 nats on mnist5k, in every seed; the same direction as chapter 04's FVSBN (not a
-#   controlled comparison across the chapters): an ordering that ignores the image's geometry pays no price.
+#   raster on mnist5k in every seed (by 4.3 nats on average, 1.70 to 7.38 per seed); the same direction as
+#   chapter 04's FVSBN (not a controlled comparison across the chapters): an ordering that ignores the
+#   image's geometry pays no price.
 # - The order-agnostic NADE learns every ordering in one network: the ordering can change at inference and
 #   any set of known pixels can be conditioned on. At one hidden layer it pays for that in every single
 #   ordering: 105.71 nats in raster order against the fixed-order NADE's 88.36.
