@@ -81,7 +81,7 @@ for ax, t in zip(axes, ["input image (1 channel), window at (2, 3)", "kernel: 9 
                         f"feature map: (2, 3) = sum(window * kernel) = {out[r0, c0]:g}"]):
     ax.set_title(t, fontsize=10), ax.set_xlabel("column"), ax.set_ylabel("row")
 axes[1].set_xticks(range(3), range(-1, 2)), axes[1].set_yticks(range(3), range(-1, 2))
-axes[1].set_xlabel("column offset"), axes[1].set_ylabel("row offset")
+axes[1].set_xlabel("column offset"), axes[1].set_ylabel("row offset");
 
 # %% [markdown]
 # What to see: the red window on the left holds three stroke pixels in its left column; only the middle one,
@@ -122,7 +122,7 @@ axes[0].set_xticks(range(7), range(-3, 4)), axes[0].set_yticks(range(7), range(-
 axes[0].set_xticks(np.arange(-0.5, 7), minor=True), axes[0].set_yticks(np.arange(-0.5, 7), minor=True)
 axes[0].grid(which="minor", color="grey", lw=0.5), axes[0].tick_params(which="minor", length=0)
 axes[0].set_xlabel("column offset"), axes[0].set_ylabel("row offset")
-axes[0].set_title("7x7 spatial mask (R -> R, mask A)\nred: the centre")
+axes[0].set_title("7x7 spatial mask A (R -> R)\ngreen = 1, pale = 0; red: the centre")
 for ax, m, name in ((axes[1], mask_a, "A"), (axes[2], mask_b, "B")):
     ax.imshow(m[:, :, 3, 3], cmap="Greens", vmin=0, vmax=1)
     ax.set_xticks(range(3), ["R in", "G in", "B in"])
@@ -131,7 +131,8 @@ for ax, m, name in ((axes[1], mask_a, "A"), (axes[2], mask_b, "B")):
 plt.tight_layout()
 
 # %% [markdown]
-# Left: count the green taps on the grid: the three rows above the centre (row offsets $-3$ to $-1$, all seven
+# Left (green: the mask is 1 and the weight is kept; pale: 0, the weight is removed): count the green taps
+# on the grid: the three rows above the centre (row offsets $-3$ to $-1$, all seven
 # columns) and, in the centre row, the three taps to the left of the red centre; never the centre's own value or
 # anything after it. Middle and right: at the centre, mask A connects an output colour only to earlier input
 # colours (a strictly lower triangle); mask B adds the diagonal.
@@ -152,7 +153,10 @@ plt.tight_layout()
 # **A $1\times1$ convolution** has a kernel of one pixel: at every position it maps the $F$ feature values of that
 # pixel to $F'$ new ones with the same $F' \times F$ matrix. It is a linear layer applied to each pixel separately
 # — it mixes features, never neighbours. So a $1\times1$ layer can never break the autoregressive property
-# spatially; mask B only has to keep the colour groups in order. The check below computes one both ways.
+# spatially; mask B only has to keep the colour groups in order. The check below computes one both ways. It
+# writes the per-pixel product with `torch.einsum("oi,bihw->bohw", ...)`: each letter names an axis (o output
+# features, i input features, b image, h row, w column), and a letter that appears before `->` but not after it
+# (here i) is summed over, so `out[b, o, h, w]` $= \sum_i$ `w[o, i] * feats[b, i, h, w]`.
 #
 # **A residual connection** adds a layer's input to its output, $y = x + F(x)$ (He et al., 2016). The layer only
 # has to learn a *correction* to its input, and the identity path carries the signal (and the gradient) straight
@@ -273,8 +277,9 @@ for ax in axes:
 # further left than the input convolutions reach, never influence it: the Row LSTM does *not* see the whole past.
 # This triangle is of *states*; each state also reads its own input, and that input is wider than one pixel: the
 # $7\times7$ mask-A layer at a position reads 3 rows up and 3 columns to each side, and the $1\times3$
-# input-to-state convolution adds the column to the left. So the receptive field measured below is this triangle
-# widened by those convolutions: for one layer and the pixel $(10, 7)$, row 9 is seen from column 2 to 10, not
+# input-to-state convolution adds the column to the left. The **receptive field** of the output at a pixel is
+# the set of input pixels that output depends on; the one measured below is this triangle widened by those
+# convolutions: for one layer and the pixel $(10, 7)$, row 9 is seen from column 2 to 10, not
 # only from 6 to 8.
 #
 # ## The Diagonal BiLSTM: skew the image, then one step computes a diagonal
@@ -333,12 +338,17 @@ for ax, (m, title) in zip(axes, panels):
         ["white", "tab:blue", "tab:orange", "tab:green"]), vmin=0, vmax=3)
     ax.add_patch(plt.Rectangle((cd - 0.5, rd - 0.5), 1, 1, fill=False, ec="red", lw=2))
     ax.set_xticks(np.arange(-0.5, Wd), minor=True), ax.set_yticks(np.arange(-0.5, Hd), minor=True)
-    ax.grid(which="minor", color="lightgrey"), ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.grid(which="minor", color="lightgrey"), ax.tick_params(which="minor", length=0)
+    ax.set_xticks(range(Wd)), ax.set_yticks(range(Hd)), ax.set_xlabel("column"), ax.set_ylabel("row")
     ax.set_title(title, fontsize=10)
 fig.suptitle("positions whose features reach the red one (blue: left-to-right only, orange: right-to-left only, "
              "green: both)", fontsize=10);
 
 # %% [markdown]
+# What to see, for the red pixel $(5, 4)$ of an $8\times9$ map: the left-to-right pass (left) covers rows 0 to 5
+# at columns 0 to 4, the red position included; the right-to-left pass, shifted down a row (middle), covers rows
+# 0 to 4 at columns 4 to 8. Together (right) they cover rows 0 to 4 entirely and row 5 up to the red pixel; the
+# green column 4 of rows 0 to 4 is reached by both, and nothing below row 5 or right of the pixel in row 5 is.
 # The red square is included on the left because the features *at* position $(r, c)$ are allowed there: they
 # never contain the pixel $x_{r,c}$ itself (mask A in the first layer, mask B after it). The code:
 
@@ -402,10 +412,10 @@ plt.suptitle(f"inputs the output at pixel ({R}, {C_}) (red) depends on, in a 15x
 # see): the Row LSTM sees a triangle that widens upward — far enough up it spans whole rows, but near the pixel it
 # misses the ends of the rows just above and the far left of its own row. With one layer, the depth we train
 # below, it reads 141 of the 157 earlier pixels (row 9 from column 2 to 10, its own row from column 3); a second
-# layer widens the triangle by one column on each side and one more to the left in its own row (144 of 157, row 9
-# from column 1, row 10 from column 2). A Row LSTM needs more layers to see more; the Diagonal BiLSTM reads all
-# 157 with a single layer, so one layer is all we build of it. None of them sees the red pixel or anything after
-# it.
+# layer adds only three pixels, all on the left: one more column in each of rows 8, 9 and 10 (144 of 157; row 9
+# from column 1, row 10 from column 2), and nothing on the right, where row 9 still ends at column 10. A Row
+# LSTM needs more layers to see more; the Diagonal BiLSTM reads all 157 with a single layer, so one layer is all
+# we build of it. None of them sees the red pixel or anything after it.
 #
 # ## A controlled comparison on binarized digits
 # Does seeing the whole past help? We train both models on the papers' benchmark data (binarized MNIST, Larochelle
@@ -416,7 +426,7 @@ plt.suptitle(f"inputs the output at pixel ({R}, {C_}) (red) depends on, in a 15x
 # trained from **five seeds** (the seed sets the initial weights and the batch order).
 # One layer of each shows the difference measured above: the one-layer Row LSTM misses 16 of the 157 earlier
 # pixels, the one-layer Diagonal BiLSTM none. A convolution's weights do not depend on the image size, so the
-# counts hold for any $H \times W$:
+# parameter counts printed below hold for any $H \times W$ (they are computed for $28\times28$):
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -505,8 +515,8 @@ axes[1].set_title("zoomed in on epochs 2 and 3 (the two models shifted apart)", 
 # ratio, not the seconds), since a layer makes $2(W + H - 1) = 110$ sequential steps on $28\times28$ against the
 # Row LSTM's $H = 28$. Counting steps alone would predict $110 / 28 = 3.9$ times; the measured 2.8 is less. The
 # steps do not cost the same (a Row LSTM step reads a 3-wide window of states, a diagonal step a 2-wide one), and
-# part of an epoch is spent outside the recurrent loop (the $7\times7$ and $1\times1$ layers, the optimizer),
-# about equally for both; we did not measure how much each accounts for. In the validation curves (left) the gap and
+# part of an epoch is spent outside the recurrent loop (the $7\times7$ and $1\times1$ layers, the optimizer);
+# we did not measure how much each accounts for. In the validation curves (left) the gap and
 # the spread between seeds are largest after the first epoch (186.90 ± 24.49 against 166.25 ± 6.14). The zoom
 # (right) shows the rest: after the second epoch the means are 0.33 nats apart (110.05 against 109.72), far inside
 # the spread of the seeds; after the third the Diagonal BiLSTM is 2.53 nats lower (103.18 ± 0.61 against
