@@ -249,9 +249,8 @@ ax.set_title("the shared-weight trick: same numbers, O(HD) instead of O(HD²)");
 # (no gradient, computing only the distinct hidden layers), took 25.5 ms, about half the loop's time on this one
 # small batch. That is all this cell shows: it times neither `SharedWeightLogits` nor any backward pass.
 # `make bench` (`benchmarks/nade_variants.py`) measures the training throughput and memory of each version against
-# the per-pixel loop; the README reports those ratios. The gap to the naive formula grows
-# with $D$: for 64×64 images it would do 1,024 times more multiply-adds for all logits (2,048 for the
-# activations), as printed above.
+# the per-pixel loop; the README reports those ratios. The gap to the naive formula grows with $D$: for 64×64
+# images it would do 1,024 times more multiply-adds for all logits (2,048 for the activations), as printed above.
 #
 # ## The reference NADE on binarized MNIST
 # How good is NADE? Training it well takes about an hour of CPU, so the book ships a *reference checkpoint*:
