@@ -108,12 +108,19 @@ D, H = 784, 500
 print(f"NADE, D={D}, H={H}: {n_params:,} parameters = 2DH + D + H = {2 * D * H + D + H:,}")
 print(f"FVSBN on the same image: D(D+1)/2 = {D * (D + 1) // 2:,}")
 print(f"multiply-adds for all activations: naive H*D(D-1)/2 = {H * D * (D - 1) // 2:,}, shared H*(D-1) = {H * (D - 1):,}")
+for D_ in (D, 64 * 64):  # 28x28 and 64x64 images; both ways also do the H*D products V_d . h_d of the logits
+    naive, shared = H * D_ * (D_ - 1) // 2, H * (D_ - 1)
+    naive_all, shared_all = naive + H * D_, shared + H * D_  # all D logits
+    print(f"D={D_}: naive / shared = {naive / shared:,.0f} for the activations, "
+          f"{naive_all / shared_all:,.1f} for all D logits ({naive_all:,} / {shared_all:,})")
 
 # %% [markdown]
 # What NADE saves is *computation*, not parameters: $2DH + D + H$ grows linearly in $D$ for a fixed $H$, but at
 # $D = 784$ and $H = 500$ that is 785,284 parameters, more than FVSBN's 307,720. The saving is the work per image:
-# all $D$ conditionals in $O(HD)$ multiply-adds (391,500) instead of $O(HD^2)$ (153,468,000) if each hidden layer
-# were computed from scratch.
+# all $D$ hidden activations in $O(HD)$ multiply-adds (391,500) instead of $O(HD^2)$ (153,468,000) if each were
+# computed from scratch, $D/2 = 392$ times fewer. The logits need $HD$ more, the products $V_{o_d} \cdot h_d$,
+# which both ways do, so for all $D$ logits the ratio is $\frac{D(D-1)/2 + D}{(D-1) + D}$: 153,860,000 against
+# 783,500, about 196 times fewer — still a factor that grows in proportion to $D$.
 #
 # ## The code: three implementations of the same conditionals
 # `genlib.models.nade` keeps the formula as written (`naive_logits`, one matrix product per conditional) and the
@@ -122,20 +129,30 @@ print(f"multiply-adds for all activations: naive H*D(D-1)/2 = {H * D * (D - 1) /
 # `c[d]` below are just $c$; chapter 06's order-agnostic NADE is the model whose bias changes from step to step.
 # `NADE.forward` computes the same running sum for all pixels and a whole batch at once, without a Python step per
 # pixel, in its own module `genlib.models.nade_kernel` behind one call, `shared_weight_logits`. The three, in that
-# order (of the kernel we print one building block):
+# order (the first two without their docstrings, which say what the text says; of the kernel we print two building
+# blocks, the mask and the product that uses it):
 
 # %%
-print(inspect.getsource(nade_lib.naive_logits).split('"""')[-1])
-print(inspect.getsource(nade_lib.loop_logits).split('"""')[-1])
+def without_docstring(fn):  # the source of fn, its docstring cut out
+    head, _, rest = inspect.getsource(fn).partition('"""')
+    return head.rstrip() + rest.split('"""', 1)[1]
+
+
+print(without_docstring(nade_lib.naive_logits))
+print(without_docstring(nade_lib.loop_logits))
+print(inspect.getsource(nade_kernel.strictly_lower))
 print(inspect.getsource(nade_kernel.block_activations))
 
 # %% [markdown]
 # How the kernel uses `block_activations`. It cuts the $D$ steps into blocks of $k$ (8 on a CPU) and carries the
 # running sum `S` (the sum of $x_j W_j$ over all pixels *before* the block, one $H$-vector per image) from block to
 # block: after a block, `S += x_blk @ W_blk`, one matrix product. Inside a block, step $i$ needs `S` plus the pixels
-# of the block before it; `strictly_lower(k)` is the $k \times k$ matrix of ones below the diagonal
-# (`torch.ones(k, k).tril(-1)`), so `P[i] = x_blk * mask[i]` keeps the block's pixels $j < i$, and one product
-# `P @ W_blk` gives all $k$ in-block sums at once. For $k = 4$ and block pixels $x_1..x_4$:
+# of the block before it. `strictly_lower(k, x_blk)` is the $k \times k$ matrix of ones below the diagonal
+# (`torch.ones(k, k).tril(-1)`), made with the dtype and device of its second argument and given a middle axis of
+# length 1: shape $(k, 1, k)$. Against `x_blk` of shape $(B, k)$ it broadcasts, so `P = x_blk * mask` has shape
+# $(k, B, k)$, and `P[i, b]` is image $b$'s block pixels with those at $j \ge i$ set to 0. One product, `P` viewed
+# as $(kB, k)$ times `W_blk` $(k, H)$, gives all $k$ in-block sums of all $B$ images at once, $(k, B, H)$. For
+# $k = 4$ and block pixels $x_1..x_4$:
 #
 # ```
 # step 1:  S + c                          mask row 1: 0 0 0 0
@@ -145,7 +162,8 @@ print(inspect.getsource(nade_kernel.block_activations))
 # ```
 #
 # That path (`SharedWeightLogits`) is used when a gradient with respect to $x$ is needed or the bias changes per
-# step. For NADE's everyday case, `NADE.forward` takes a second path (`RunLogits`, not printed; read it in
+# step. For NADE's everyday case — evaluation and training alike, since training needs gradients with respect to
+# the weights but not to $x$ — `NADE.forward` takes a second path (`RunLogits`, not printed; read it in
 # `genlib/models/nade_kernel.py`): because $W$ is shared and $c$ is the same at every step, $a_{d+1} = a_d$ whenever
 # $x_{o_d} = 0$, so an image with $n$ ones has only $n + 1$ *distinct* hidden layers, and it computes just those
 # (about 13% of the pixels of binarized MNIST are ones). Neither path stores all $B \times D \times H$ activations
@@ -153,7 +171,9 @@ print(inspect.getsource(nade_kernel.block_activations))
 # its few distinct layers.
 #
 # Three implementations, one model: on a small NADE with random weights they agree to float precision, and the
-# probabilities of all $2^9 = 512$ binary $3 \times 3$ images sum to exactly one, under a random ordering.
+# probabilities of all $2^9 = 512$ binary $3 \times 3$ images sum to exactly one, under a random ordering. Which
+# path of the kernel does each check take? Under `torch.no_grad()`, with NADE's one $c$, `small(x9)` takes
+# `RunLogits`, so the first line checks that path; the sum to one is computed by it too.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -163,16 +183,41 @@ with torch.no_grad():
     for p in small.parameters():
         p.add_(torch.randn_like(p))
     x9 = all_binary_images((1, 3, 3))
-    fast = small(x9).flatten(1)[:, small.steps()]
-    print("vectorized = naive:", torch.allclose(fast, nade_lib.naive_logits(small, x9), atol=1e-5),
-          " vectorized = loop:", torch.allclose(fast, nade_lib.loop_logits(small, x9), atol=1e-5))
+    fast = small(x9).flatten(1)[:, small.steps()]  # no gradient, one c: the RunLogits path
+    print("vectorized (RunLogits) = naive:", torch.allclose(fast, nade_lib.naive_logits(small, x9), atol=1e-5),
+          "= loop:", torch.allclose(fast, nade_lib.loop_logits(small, x9), atol=1e-5))
     print(f"sum of p(x) over all 512 images: {small.log_prob(x9).double().exp().sum().item():.6f}")
+
+# %% [markdown]
+# The other path, and the hand-written backward passes. Giving the images a gradient (`requires_grad_()`) sends
+# them through `SharedWeightLogits`, the path with `block_activations` explained above (on a CPU in blocks of 8
+# steps, so the 9 steps here make two blocks and the running sum `S` is carried from one to the next); we compare
+# its logits and their gradient with respect to $x$ with autograd through `naive_logits`. Training's path is
+# `RunLogits` with gradients for the weights: the gradient of $\sum_x \log p(x)$ with respect to every parameter,
+# from its backward pass, must equal autograd's through the formula as written.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+x9g = x9.clone().requires_grad_()  # a gradient w.r.t. x: the SharedWeightLogits path
+blocks, naive = small(x9g).flatten(1)[:, small.steps()], nade_lib.naive_logits(small, x9g)
+dx_blocks, dx_naive = (torch.autograd.grad(z.sum(), x9g)[0] for z in (blocks, naive))
+print("SharedWeightLogits = naive:", torch.allclose(blocks, naive, atol=1e-5),
+      " gradient w.r.t. x:", torch.allclose(dx_blocks, dx_naive, atol=1e-5))
+params, x_o = list(small.parameters()), x9.flatten(1)[:, small.steps()]
+g_fast = torch.autograd.grad(small.log_prob(x9).sum(), params)  # no gradient w.r.t. x: RunLogits
+lp_naive = nade_lib.log_prob_from_logits(nade_lib.naive_logits(small, x9), x_o)  # autograd through the formula
+g_naive = torch.autograd.grad(lp_naive.sum(), params)
+print("training path (RunLogits), gradients of all parameters = naive:",
+      all(torch.allclose(a, b, atol=1e-4) for a, b in zip(g_fast, g_naive)))
 
 # %% [markdown]
 # ### How much the shared weights save
 # We time the computation of all $D$ logits (the conditionals' parameters, from which the log-likelihood is one
-# cheap sum) for a batch of 28×28 digits with each implementation ($H=500$). The naive one does $D/2 = 392$ times
-# more multiply-adds.
+# cheap sum) for a batch of 28×28 digits with each implementation ($H=500$). For all $D$ logits the naive one does
+# about 196 times more multiply-adds than the running sum (printed above: $D/2 = 392$ for the hidden activations,
+# fewer once the $HD$ output products that both do are counted). All three run without gradients, so the
+# vectorized bar is `NADE.forward` on its `RunLogits` path (the distinct hidden layers only), not the
+# `block_activations` path drawn above; the gradient-free timing is what evaluating a trained NADE costs.
 
 # %%
 x_test = data.load("binarized_mnist", "test")
@@ -198,13 +243,14 @@ ax.set_title("the shared-weight trick: same numbers, O(HD) instead of O(HD²)");
 # %% [markdown]
 # What to see: in this run, on 32 images (wall-clock, best of three, on a shared 2-core machine under load, so
 # expect other ratios on yours), the naive formula is by far the slowest: 317.9 ms, about 6 times the per-pixel
-# loop's 50.8 ms — far less than its $D/2 = 392$ times more multiply-adds suggests, because its work is large
-# matrix products, which a CPU does very efficiently, while the $O(HD)$ versions spend their time on element-wise
-# sigmoids, small operations and memory traffic. The vectorized kernel took 25.5 ms, about half the loop's time on
-# this one small batch; that is all this cell shows. The kernel is built for training, and `make bench`
-# (`benchmarks/nade_variants.py`) measures the training throughput and memory of each version against the
-# per-pixel loop; the README reports those ratios. The gap to the naive formula grows with $D$: for 64×64 images
-# it would do 2,048 times more multiply-adds.
+# loop's 50.8 ms — far less than its about 196 times more multiply-adds for all logits suggests, because its work
+# is large matrix products, which a CPU does very efficiently, while the $O(HD)$ versions spend their time on
+# element-wise sigmoids, small operations and memory traffic. The vectorized kernel, here its `RunLogits` path
+# (no gradient, computing only the distinct hidden layers), took 25.5 ms, about half the loop's time on this one
+# small batch. That is all this cell shows: it times neither `SharedWeightLogits` nor any backward pass.
+# `make bench` (`benchmarks/nade_variants.py`) measures the training throughput and memory of each version against
+# the per-pixel loop; the README reports those ratios. The gap to the naive formula grows with $D$: for 64×64
+# images it would do 1,024 times more multiply-adds for all logits (2,048 for the activations), as printed above.
 #
 # ## The reference NADE on binarized MNIST
 # How good is NADE? Training it well takes about an hour of CPU, so the book ships a *reference checkpoint*:
@@ -392,7 +438,9 @@ print(f"NADE - raw: {diff.mean():+.3f} ± {diff.std().item() / math.sqrt(len(dif
 # standard deviation of the per-digit differences (right or wrong, +1, 0 or −1) divided by $\sqrt{500}$. The gain
 # is +0.038 ± 0.012, about three paired standard errors: evidence, not proof, that the hidden layer has learned
 # something about digit shape while learning to predict pixels.
-# The regularization strength `C=0.1` was fixed in advance, not tuned for either input, so neither side was favoured.
+# Both classifiers use the same regularization strength, `C=0.1`, untuned; one fixed `C` acts differently on 784
+# binary pixels and on 500 sigmoid features (the penalty weighs the same coefficients against inputs of different
+# number and scale), so this compares these two settings only, not each input at its best `C`.
 #
 # ## RNADE: real-valued pixels
 # Grey levels are not coins. RNADE (Uria, Murray & Larochelle, 2013) keeps NADE's shared hidden layer and asks it
@@ -410,7 +458,9 @@ print(f"NADE - raw: {diff.mean():+.3f} ± {diff.std().item() / math.sqrt(len(dif
 # between): the conditional has several modes, and a single Gaussian puts its peak where the data are rare. We fit
 # one Gaussian and a mixture of three to the training values (scikit-learn's `GaussianMixture`, by maximum
 # likelihood) and score each by its *mean log density* on held-out values, $\frac{1}{N}\sum_n \log p(x_n)$, in
-# nats (higher is better; a density can exceed 1, so it can be positive).
+# nats (higher is better; a density can exceed 1, so it can be positive). The baseline is the uniform density on
+# $[0, 1)$, which is 1 there: log density 0 for every value. We also print how much probability each fit puts
+# outside $[0, 1)$, where no value can fall, and the score of the histogram itself (17 bins, one per grey level).
 
 # %%
 from sklearn.mixture import GaussianMixture
@@ -432,8 +482,17 @@ ax.hist(v_tr[:, 0], bins=17, range=(0, 1), density=True, alpha=0.4, label=f"{len
 for K in (1, 3):
     gm = GaussianMixture(K, random_state=0).fit(v_tr)
     ax.plot(u, torch.from_numpy(gm.score_samples(u)).exp(), label=f"{K} Gaussian{'s' * (K > 1)}")
+    order = gm.means_[:, 0].argsort()  # components from dark to bright
+    mu, sd = torch.from_numpy(gm.means_[order, 0]), torch.from_numpy(gm.covariances_[order]).view(K).sqrt()
+    bells = torch.distributions.Normal(mu, sd)
+    inside = bells.cdf(torch.tensor(1.0)) - bells.cdf(torch.tensor(0.0))  # each component's mass in [0, 1)
+    lost = torch.from_numpy(gm.weights_[order]) * (1 - inside)
     print(f"{K} Gaussian{'s' * (K > 1)}: mean log density of the {len(v_te)} held-out values {gm.score(v_te):.2f} nats;"
-          f"  means {', '.join(f'{m:.2f}' for m in sorted(gm.means_[:, 0]))}")
+          f"  means {', '.join(f'{m:.2f}' for m in mu)}, sd {', '.join(f'{v:.3f}' for v in sd)}")
+    print(f"   mass outside [0, 1): {lost.sum():.3f} (by component: {', '.join(f'{v:.3f}' for v in lost)})")
+hist = torch.histc(torch.from_numpy(v_tr[:, 0]), bins=17, min=0, max=1) * 17 / len(v_tr)  # density per bin
+lp_hist = hist[(torch.from_numpy(v_te[:, 0]) * 17).long()].log().mean()
+print(f"histogram of the training values (17 bins): {lp_hist:+.2f} nats;  uniform on [0, 1): 0 nats")
 ax.set_xlabel(f"value of pixel ({r}, {c}), x = (g + u) / 17"), ax.set_ylabel("density"), ax.legend(fontsize=8)
 ax.set_title(f"p(pixel ({r}, {c}) | left neighbour bright): {len(v_te)} test digits held out");
 
@@ -443,6 +502,16 @@ ax.set_title(f"p(pixel ({r}, {c}) | left neighbour bright): {len(v_te)} test dig
 # peaks. Three Gaussians (green; means 0.13, 0.57 and 0.97) catch the bright peak with a narrow component, but not
 # the dark one: their lowest component sits at 0.13, not on the tall first bin at 0. Still, on the 192 held-out
 # values the mixture's mean log density is −0.10 nats, against −0.30 for one Gaussian.
+#
+# Both are below the baseline, the uniform density on $[0, 1)$ with log density 0 (the same baseline as the
+# 4.09 bits per dimension of the uniform distribution below). Part of the shortfall is probability put where no
+# value can fall: the single Gaussian (sd 0.327) puts 0.127 of its mass outside $[0, 1)$, which lowers the log
+# density of every value inside by $-\log(1 - 0.127)$; the mixture loses 0.050 — 0.025 below 0 from its dark
+# component (sd 0.097), 0.017 from the broad middle one, and 0.008 beyond 1 from the narrow one at 0.97 (sd 0.017).
+# The rest is shape: inside one grey level's bin the dequantized values are spread flat, which a bell does not fit,
+# and this conditional is not far from flat overall — even the histogram of the training values, 17 flat bins,
+# scores only +0.02 nats on the held-out values. So the example shows what a mixture gains over one bell when the
+# values have several modes, not a density that beats the uniform one on this pixel.
 #
 # RNADE makes each conditional such a mixture, with parameters read from the hidden layer $h_d = \sigma(\rho_d a_d)$
 # (the paper rescales the activation by a learned $\rho_d$ per pixel; $a_d$ is NADE's running sum):
@@ -522,7 +591,7 @@ torch.manual_seed(0)
 with torch.no_grad():
     viz.show_grid(rnade.sample(36).clamp(0, 1).cpu(), "36 RNADE samples (clipped to [0, 1])", ax=axes[1], levels=1)
 plt.tight_layout()
-fig.colorbar(axes[1].images[0], ax=axes, shrink=0.8, label="x (0 = black, 1 = white)")
+fig.colorbar(axes[1].images[0], ax=axes, shrink=0.8, label="x (0 = black, 1 = white)");
 
 # %% [markdown]
 # What to see: RNADE (103,524 parameters, 100 epochs, each on fresh noise; its best validation epoch is the last)
@@ -595,9 +664,10 @@ print(f"\nreference FVSBN (checkpoints/fvsbn.json, trained by chapter 04's model
 # Each checker says ✓ or ✗ with a hint. Replace the `...` and run the cell.
 #
 # **1.** How many parameters has a NADE with $D = 784$ pixels and $H = 500$ hidden units?
-# **2.** Computing all activations $a_1, \dots, a_D$ from the formula as written takes $\sum_d (d-1)H$
-# multiply-adds; the running sum takes $(D-1)H$. How many times more multiply-adds does the naive way do, for
-# $D = 784$? (Not how many times slower it runs: the timing above shows that wall-clock time is another matter.)
+# **2.** Computing all hidden activations $a_1, \dots, a_D$ from the formula as written takes $\sum_d (d-1)H$
+# multiply-adds; the running sum takes $(D-1)H$. How many times more multiply-adds does the naive way do for the
+# activations alone (not the logits, whose $HD$ output products both ways do), for $D = 784$? (Not how many times
+# slower it runs: the timing above shows that wall-clock time is another matter.)
 
 # %%
 from genlib.exercises import ch05
@@ -611,7 +681,8 @@ display(ch05.check_nade_parameters(answer_1), ch05.check_naive_over_shared_cost(
 #
 # 1. $W$ and $V$ have $DH$ entries each, $c$ has $H$ and $b$ has $D$: `answer_1 = 2 * 784 * 500 + 784 + 500`
 #    (785,284).
-# 2. $\frac{D(D-1)/2}{D-1} = D/2$: `answer_2 = 392`.
+# 2. $\frac{D(D-1)/2}{D-1} = D/2$: `answer_2 = 392` (with the $HD$ output products added to both, the ratio for
+#    all logits is about 196).
 # </details>
 #
 # **3.** Write `running_activations(W, x)`: for $W$ of shape $(D, H)$ and $x$ of shape $(D,)$, return $a$ of shape

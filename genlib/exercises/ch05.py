@@ -20,7 +20,7 @@ def check_nade_parameters(answer, D: int = 784, H: int = 500) -> Verdict:
 
 
 def check_naive_over_shared_cost(answer, D: int = 784) -> Verdict:
-    """How many times more multiply-adds does the naive formula need for all the activations a_1..a_D?"""
+    """How many times more multiply-adds does the naive formula need for the activations a_1..a_D alone?"""
     naive, shared = D * (D - 1) / 2, D - 1  # in units of H multiply-adds
     return check_number(
         answer,
@@ -28,7 +28,8 @@ def check_naive_over_shared_cost(answer, D: int = 784) -> Verdict:
         "the naive way recomputes sum_{j<d} W_j x_j from scratch for each d (d - 1 terms); "
         "the shared way adds one term per step. Compare sum_d (d - 1) with D - 1",
         rel=1e-3,
-        explain=f"D(D-1)/2 / (D-1) = D/2 = {D / 2:g}",
+        explain=f"D(D-1)/2 / (D-1) = D/2 = {D / 2:g} for the activations; with the D products V_d . h_d "
+        f"that both ways add for the outputs, the ratio for all logits is {(naive + D) / (shared + D):.0f}",
     )
 
 
