@@ -51,7 +51,9 @@ print(f"seed {SEED}, quick mode: {QUICK}  (set GENLIB_QUICK=1 for tiny budgets)"
 
 # %% [markdown]
 # ## The data: 5,000 real handwritten digits
-# Every chapter uses the same embedded data set, `mnist5k`: 5,000 real MNIST training digits (500 per class)
+# This chapter, and most of chapters 02–04, use the embedded data set `mnist5k` (chapter 01 also uses 8×8
+# digits and two photographs; from chapter 05 on, the headline models use the papers' benchmark, binarized
+# MNIST, introduced there): 5,000 real MNIST training digits (500 per class)
 # made binary once — each grey level $g$ became a 1 with probability $g/255$ — and split 4,000 / 500 / 500
 # into train, validation and test. It ships in `data/`, so nothing is downloaded.
 
@@ -178,7 +180,7 @@ viz.show_grid(torch.cat([digits, filled]), title, nrow=10);
 #
 # ## Job 2: density estimation and anomaly detection
 # Even this crude model gives an exact $\log p_\theta(x)$. Images that look nothing like digits should get a
-# much lower log-likelihood. We score 500 test digits and 500 "anomalies" of four kinds — random noise with
+# much lower log-likelihood. We score 500 test digits and 500 "anomalies" of each of four kinds — random noise with
 # the training digits' average ink, inverted digits (black and white swapped), digits rotated by 90°, and
 # digits shifted 8 pixels to the right by `torch.roll`, which wraps the columns that leave the right edge
 # around to the left edge — and measure how well the score separates them with the ROC AUC: the probability
@@ -224,8 +226,8 @@ ax.set_title(f"digits vs rotated digits: the histograms overlap (AUC {auc['rotat
 # under a model that knows only *where* ink tends to be it looks nearly normal. Shifted digits are not a hard
 # case (AUC 0.989, close to noise): the shift, with its wrap-around, moves ink onto columns near the edges
 # where digits rarely have any. The NADE of chapter 05, which models how pixels depend on each other,
-# separates rotated digits better (AUC 0.837 there, on binarized-MNIST test digits) and shifted ones
-# perfectly.
+# scores AUC 0.837 for rotated digits and 1.000 for shifted ones — but on other test digits (the papers'
+# benchmark, chapter 05) and with another model size, so read it as a hint, not a controlled comparison.
 #
 # ## Explicit versus implicit, in code
 # An **implicit** model is a sampler: draw noise $z$, push it through a function $g$, output $x = g(z)$. GANs
@@ -279,7 +281,8 @@ with torch.no_grad():
 
 # %% [markdown]
 # The implicit model gives these real digits an estimated probability of zero, and that estimate says little:
-# zero hits in 100,000 draws only tells us that each $p(x)$ is small compared with 1/100,000. The implicit
+# zero hits in 100,000 draws only tells us that each $p(x)$ is probably below about 3/100,000 (the "rule of
+# three": 95 % confidence). The implicit
 # model cannot tell us $p(x)$ at all, so counting is the only way to estimate it, and counting needs about
 # $1/p(x)$ draws to see $x$ even once. Any model that spreads its probability over many distinct images — and
 # a model of handwriting must, among the $2^{784}$ possible binary images — gives each single image a tiny

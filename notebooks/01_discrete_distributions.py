@@ -186,9 +186,10 @@ ax.legend();
 # ## Sampling from a categorical
 # The Bernoulli's rule ($1$ if $u < \theta$) generalizes: cut $[0, 1)$ into consecutive pieces of lengths
 # $\pi_0, \dots, \pi_{m-1}$, draw $u$ uniform in $[0, 1)$, and output the value whose piece $u$ falls in.
-# Value $v$'s piece is $[c_{v-1}, c_v)$, where $c_v = \pi_0 + \dots + \pi_v$ are the cumulative sums, so
-# $p(\text{output } v) = c_v - c_{v-1} = \pi_v$. Finding the piece is a sorted search: `torch.searchsorted`
-# returns, for each $u$, the first $v$ with $c_v > u$.
+# Value $v$'s piece is $[c_{v-1}, c_v)$, where $c_v = \pi_0 + \dots + \pi_v$ are the cumulative sums and
+# $c_{-1} = 0$, so $p(\text{output } v) = c_v - c_{v-1} = \pi_v$. Finding the piece is a sorted search:
+# `torch.searchsorted(c, u, right=True)` returns, for each $u$, the first $v$ with $c_v > u$ (without
+# `right=True` it would return the first $v$ with $c_v \ge u$).
 
 # %%
 def sample_categorical(probs, n, generator=None):

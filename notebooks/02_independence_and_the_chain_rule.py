@@ -88,7 +88,9 @@ print("counting.independent(784):                      ", counting.independent(7
 # smoothing** pretends that every pixel was seen once more inked and once more blank:
 # $$\hat\theta_i^{\,+1} = \frac{N_1(i) + 1}{N + 2}.$$
 # It is *not* the MLE but a small pull of every frequency towards $1/2$, enough to keep probabilities off 0
-# and 1 (chapter 03 tunes the size of the pull). Next to the trained model we compute the add-one estimate in
+# and 1 (chapter 03 tunes the size of the pull). In general, adding $\alpha$ to both counts,
+# $(N_1(i) + \alpha)/(N + 2\alpha)$, is **add-$\alpha$ smoothing**: $\alpha = 1$ is add-one, $\alpha = 0$ the
+# MLE; the code's `alpha=` is this $\alpha$. Next to the trained model we compute the add-one estimate in
 # closed form and its test NLL; for the MLE we count the test digits whose NLL would be infinite:
 
 # %%
@@ -203,7 +205,8 @@ print("parameters of the chain rule with tables:", J.factor_parameters({"a": [],
 # $$p(a \mid b) = \frac{p(b \mid a)\, p(a)}{p(b)}.$$
 # The left side straight from the table (condition on $b = 1$ and renormalize) against the right side from
 # three other numbers, then the largest difference between the two sides over every pair of pixels and every
-# value:
+# value. (`J.conditional(target, given)` returns a table indexed by the values of the `given` variables first
+# and the target last: `J.conditional("b", "a")[1, 1]` is $p(b{=}1 \mid a{=}1)$.)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -308,7 +311,11 @@ print("p(c=1 | a, b) for (a, b) = 00, 01, 10, 11:", J.conditional("c", ["a", "b"
 # %% [markdown]
 # Knowing $b$ removes most, but not all, of what $a$ says about $c$: the mutual information falls from
 # 0.0864 to 0.0041 nats, yet given $b$ some probability still differs by 0.0152 from the conditionally
-# independent value, more than the tolerance of 0.01, so the check says False. Each assumption of conditional
+# independent value, more than the tolerance of 0.01, so the check says False. The tolerances are choices, not
+# laws: 0.001 for the unconditional check and 0.01 given $b$ (conditional tables rest on fewer digits, so
+# their probabilities are noisier); with a looser tolerance the second check would print True. Without `tol=`
+# `independent` uses $10^{-9}$, i.e. equality up to rounding: the Markov-chain table $q$ above passes it for
+# $a \perp c \mid b$ because it was built to. Each assumption of conditional
 # independence removes a dependency from the chain rule and shrinks its factor's table. How much do we lose?
 # The KL divergence $\mathrm{KL}(p \,\|\, q)$ defined above answers it: the extra nats per 4-pixel patch that
 # the factorized model $q$ pays on data from the real table $p$. Four factorizations, from the full chain rule

@@ -143,7 +143,8 @@ print(inspect.getsource(MarkovTable.counts))
 clip = torch.tensor(-genlib.models.markov.LOGIT_MAX)
 print(f"LOGIT_MAX = {-clip.item()}: sigmoid({clip.item()}) = {torch.sigmoid(clip).item():.1e}; "
       f"a surprise costs -log sigmoid({clip.item()}) = {-torch.nn.functional.logsigmoid(clip):.2f} nats")
-#
+
+# %% [markdown]
 # ## Experiment: AR($k$) on 4,000 real digits
 # For each $k$ we count once on the 4,000 training digits, try a few $\alpha$, keep the one with the best
 # validation NLL, and report the NLL in nats per image on the 500 test digits.
@@ -220,13 +221,15 @@ plt.tight_layout()
 # Left: 16 test digits picked at random, for comparison. Then 16 samples of each AR($k$), drawn with the
 # $\alpha$ chosen on validation (0.3, and 0.1 for $k = 16$: the loop's printout).
 #
-# What to see: every sample is a centred, digit-sized blob, even at $k = 0$, because each position has its
-# own table, which knows how often ink falls there; that is the only vertical structure the models draw. From
+# What to see (white is ink): up to $k = 8$ the samples are centred, digit-sized blobs, even at $k = 0$,
+# because each position has its own table, which knows how often ink falls there; that is the only vertical
+# structure the models draw. From
 # $k=1$ on, the blob is made of horizontal strokes — runs of ink whose length the model learned — because the
 # pixel above is 28 steps back, outside every window here (AR(28) would need about $2 \cdot 10^{11}$
 # parameters, printed above). AR(8) also draws dotted lines, ink and background alternating along a row: a
 # window of 8 can hold such a pattern, and, in contexts that few training digits reached, keep repeating it.
-# The largest tables draw noise: a sample soon
+# Some of AR(8)'s dotted lines run to the image edges, and AR(16)'s samples are noise filling the whole
+# frame: the largest tables draw noise, because a sample soon
 # reaches a context that no training digit showed, whose row holds the smoothing default 1/2, and each noisy
 # pixel makes the next context even less likely to have been seen. Lookup tables cannot go further: chapter 04
 # replaces the table by a *function* of all previous pixels.
@@ -348,7 +351,9 @@ for k in [0, 1, 2, 4, 8, 15]:
           f"{train.evaluate(m, crops_test):8.3f}")
 
 # %% [markdown]
-# Validation picked the largest $\alpha$ tried, 1.0, at every $k$. For $k = 0, 1, 2$ the test NLL is even a little *below* the train NLL. Such small tables (16 to 59 numbers,
+# Validation picked the largest $\alpha$ tried, 1.0, at every $k$: the edge of the grid, so a larger $\alpha$
+# might do better still, and the comparison between $k$ values below holds for $\alpha \le 1$ only. For
+# $k = 0, 1, 2$ the test NLL is even a little *below* the train NLL. Such small tables (16 to 59 numbers,
 # each fitted to thousands of crops) cannot overfit, so train and test NLL differ only by chance: the 500 test
 # crops happen to be slightly easier on average than the 4,000 training crops. From $k = 4$ on, the tables are
 # large enough to fit the training crops better than new ones, and the usual gap opens.
@@ -433,7 +438,8 @@ ch03.check_full_table_k(answer)
 #   same NLL only approaches that optimum, and with early stopping ends near, not at, the smoothed counts.
 # - On 4,000 real digits the validation NLL is best at $k = 5$: test NLL 143.55 nats per image, 0.264 bits per
 #   pixel (the table above); larger tables memorize the training set, and smoothing only delays that. Samples
-#   are centred blobs of horizontal strokes: the only vertical structure comes from each position's own table.
+#   up to $k = 8$ are centred blobs of horizontal strokes (the only vertical structure comes from each
+#   position's own table); the largest tables draw noise.
 # - Next: conditionals that are *functions* of all previous pixels, with far fewer parameters than a table
 #   (chapter 04, FVSBN).
 #

@@ -168,8 +168,9 @@ print(f"training time of the six, from their histories: {sum(HISTORY[n, 0].secon
 # binarized MNIST benchmark: 50,000 training digits (12 times more data), and 10,000 test digits from MNIST's
 # test set, binarized once by Salakhutdinov & Murray's (2008) random draw. Our 500 test digits are a different
 # test set (taken from MNIST's training digits) with a different random binarization (same rule, see
-# `data/README.md`), so the two numbers are not directly comparable. Chapter 05 gives the reference FVSBN on
-# that benchmark: 97.95 nats.
+# `data/README.md`), so the two numbers are not directly comparable. Chapter 05 gives this book's own
+# reference FVSBN on that benchmark, trained by a recorded recipe (`checkpoints/fvsbn.json`): 97.95 nats, half
+# a nat from the published 97.45 (a different implementation, optimiser and training run).
 #
 # ## An explicit model: exact log-likelihood and samples
 # `log_prob` is exact — the 784 conditionals of one image are computed by one matrix product, and their logs
@@ -255,7 +256,8 @@ for n in NAMES:
     print(f"{n:9s} {k.mean():6.3f} {int((k == 0).sum()):13d} {(k * entropy).sum() / entropy.sum():17.3f}")
 
 # %% [markdown]
-# The table holds a surprise. By these local measures raster, column, snake and diagonal are identical, and
+# The table holds a surprise. By these local measures raster, column, snake and diagonal are nearly identical,
+# and
 # spiral — which gives the uncertain centre pixels the *least* local context (entropy-weighted 3.722), because
 # it starts there — is among the best orderings. Random, with 93 pixels drawn with no neighbour known, still
 # gets about the same entropy-weighted context as raster (3.993 against 4.000), and is also among the best.
@@ -302,6 +304,9 @@ print("FVSBN  " + "".join(f"{nll[n]:9.1f}" for n in NAMES)
 #
 # The per-pixel picture shows where each ordering pays. Below, the test NLL of every pixel's conditional
 # (averaged over the 500 test digits, bright = expensive), and the NLL accumulated along the generation steps.
+# The code computes each pixel's NLL with `binary_cross_entropy_with_logits(logit, x)`: for a 0/1 pixel that
+# is $-[x \log \sigma(\ell) + (1-x)\log(1-\sigma(\ell))] = -\log p(x_i \mid \text{earlier pixels})$, the
+# same as the `logsigmoid` of chapter 03, in one call.
 
 # %%
 LINE = {"raster": "-", "column": "-", "snake": "--", "diagonal": ":", "spiral": "-", "random": "-"}
@@ -326,8 +331,9 @@ axes[-1].legend(fontsize=7);
 
 # %% [markdown]
 # What to see: every ordering pays almost nothing on the blank border and most of its bill on the stroke
-# region, but *when* it pays differs (the curves on the right; raster's solid blue curve lies under snake's
-# dashed and diagonal's dotted ones for most of the way). Raster, column, snake and diagonal spend almost
+# region, but *when* it pays differs (the curves on the right; raster's solid blue curve is hidden under
+# snake's dashed one, which pays the same per row; diagonal's dotted curve runs below both from about step 150
+# to 450). Raster, column, snake and diagonal spend almost
 # nothing in their first 150 steps (blank rows, columns or corners; printed above the figure); spiral spends
 # at once (it starts in the uncertain centre). Random is not even: it pays 28.4 nats in its first 150 steps
 # against the 21.1 an even spread would pay, and its curve bends (concave): the pixels it happens to draw
@@ -436,7 +442,10 @@ for title, (n, known) in CASES.items():
 # blind (0.624 and 0.682 against 0.412 and 0.420). The blank baseline says what completion adds: an exact
 # completion raises the label kept from 0.406 to 0.624 (raster, top known) and from 0.418 to 0.682 (column,
 # left known), while a blind completion *lowers* it, from 0.530 to 0.412 and from 0.514 to 0.420 — the half
-# sampled without looking at the given one misleads the classifier more than a blank half does.
+# sampled without looking at the given one misleads the classifier more than a blank half does. The printed
+# $-\log p(\text{hidden} \mid \text{known})$ (56.9 and 58.2 nats) is about half of the whole-image test NLL
+# (about 111 nats): predicting one half from the other costs about as much as the half's share of the
+# digit.
 # The ordering is a modelling choice with consequences beyond the NLL: it fixes which conditional questions
 # have exact, cheap answers. Models that answer every question need every ordering — the idea behind
 # order-agnostic training (Uria, Murray & Larochelle 2014) and MADE's ordering ensembles (Germain et al.
