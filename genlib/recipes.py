@@ -95,7 +95,7 @@ RECIPES: dict[str, Recipe] = {
         fit=dict(epochs=15, batch_size=64, lr=1e-3, schedule="cosine", clip=None, patience=15),
         goal=84.0,
         paper=(81.30, VDO2016),
-        about="gated PixelCNN, 7 layers, 32 channels",
+        about="gated PixelCNN, 7 layers, 32 channels (paper: PixelCNN; the gated paper has no MNIST number)",
     ),
 }
 
