@@ -26,6 +26,7 @@ import torch
 
 from . import checkpoint, data, train
 from .files import atomic_write_bytes, sha256
+from .results import PUBLISHED
 
 CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
 SLICE = 1000  # the test that guards a checkpoint re-evaluates it on the first SLICE test images
@@ -46,23 +47,13 @@ class Recipe:
     about: str = ""  # what the results table calls it
 
 
-LM2011 = "Larochelle & Murray (2011), The Neural Autoregressive Distribution Estimator, AISTATS"
-GERMAIN2015 = (
-    "Germain, Gregor, Murray & Larochelle (2015), MADE: Masked Autoencoder for Distribution Estimation, ICML"
-)
-VDO2016 = "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML"
-VDO2016G = (
-    "van den Oord, Kalchbrenner, Vinyals, Espeholt, Graves & Kavukcuoglu (2016), "
-    "Conditional Image Generation with PixelCNN Decoders, NeurIPS"
-)
-
 RECIPES: dict[str, Recipe] = {
     "fvsbn": Recipe(
         "fvsbn",
         fit=dict(epochs=30, batch_size=100, lr=3e-3, schedule="cosine", clip=None, patience=30),
         start_from_means=True,
         goal=98.0,
-        paper=(97.45, LM2011),
+        paper=PUBLISHED["FVSBN"],
         about="FVSBN",
     ),
     "made": Recipe(
@@ -70,7 +61,7 @@ RECIPES: dict[str, Recipe] = {
         hp=dict(hidden=[500], num_masks=1, direct=True),
         fit=dict(epochs=30, batch_size=100, lr=1e-3, schedule="cosine", clip=None, patience=30),
         goal=89.0,
-        paper=(88.40, GERMAIN2015),
+        paper=PUBLISHED["MADE (one mask)"],
         about="MADE, one mask, H = 500",
     ),
     "nade": Recipe(
@@ -79,7 +70,7 @@ RECIPES: dict[str, Recipe] = {
         fit=dict(epochs=100, batch_size=100, lr=1e-3, schedule="cosine", clip=None, patience=100),
         start_from_means=True,
         goal=90.0,
-        paper=(88.86, LM2011),
+        paper=PUBLISHED["NADE"],
         about="NADE, H = 500",
     ),
     "oanade": Recipe(
@@ -94,7 +85,7 @@ RECIPES: dict[str, Recipe] = {
         hp=dict(channels=32, layers=7, kernel=3, out_hidden=64),
         fit=dict(epochs=15, batch_size=64, lr=1e-3, schedule="cosine", clip=None, patience=15),
         goal=84.0,
-        paper=(81.30, VDO2016),
+        paper=PUBLISHED["PixelCNN"],
         about="gated PixelCNN, 7 layers, 32 channels (paper: PixelCNN; the gated paper has no MNIST number)",
     ),
 }

@@ -29,10 +29,15 @@ RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
 # Published test NLLs on the full binarized MNIST (nats per image), for the tables. The PixelRNN paper's
 # binarized-MNIST table (its Table 4) has one row per model below, the Diagonal BiLSTM in two sizes. A row of
 # ours shows one of these only when it is recorded with `paper=` (same model, size and benchmark).
+LM2011 = "Larochelle & Murray (2011), The Neural Autoregressive Distribution Estimator, AISTATS"
+GERMAIN2015 = (
+    "Germain, Gregor, Murray & Larochelle (2015), MADE: Masked Autoencoder for Distribution Estimation, ICML"
+)
 VDO2016 = "van den Oord, Kalchbrenner & Kavukcuoglu (2016), Pixel Recurrent Neural Networks, ICML"
 PUBLISHED = {
-    "FVSBN": (97.45, "Larochelle & Murray (2011), The Neural Autoregressive Distribution Estimator, AISTATS"),
-    "NADE": (88.86, "Larochelle & Murray (2011), The Neural Autoregressive Distribution Estimator, AISTATS"),
+    "FVSBN": (97.45, LM2011),
+    "NADE": (88.86, LM2011),
+    "MADE (one mask)": (88.40, GERMAIN2015),
     "PixelCNN": (81.30, VDO2016),
     "Row LSTM": (80.54, VDO2016),
     "Diagonal BiLSTM (1 layer, h=32)": (80.75, VDO2016),
