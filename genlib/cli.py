@@ -206,19 +206,27 @@ def _load(name, split, pixel_kind, missing_ok=False, training=False):
         if missing_ok and "no validation split" in str(e):  # mnist, fashion_mnist: no early stopping
             return None
         raise
-    if pixel_kind == "real" and str(name) == "digits8" and not training:
+    if _grey_levels(name, pixel_kind) and not training:
         from .models.rnade import dequantize
 
-        x = dequantize(x, levels=17, seed={"train": 0, "val": 1, "test": 2}[split])
+        x = dequantize(x, levels=DIGITS8_LEVELS, seed={"train": 0, "val": 1, "test": 2}[split])
     return x
+
+
+DIGITS8_LEVELS = 17  # digits8's grey levels 0..16
+
+
+def _grey_levels(name, pixel_kind) -> bool:
+    """Real-valued models on digits8 see its grey levels dequantized to (0, 1) (chapter 05)."""
+    return pixel_kind == "real" and str(name) == "digits8"
 
 
 def _fresh_noise(name, pixel_kind):
     """The training transform of fit: new dequantization noise every epoch for digits8 (else None)."""
-    if pixel_kind == "real" and str(name) == "digits8":
+    if _grey_levels(name, pixel_kind):
         from .models.rnade import Dequantize
 
-        return Dequantize(17)
+        return Dequantize(DIGITS8_LEVELS)
     return None
 
 
