@@ -81,7 +81,7 @@ RECIPES: dict[str, Recipe] = {
         about="order-agnostic NADE, H = 500 (exact NLL in raster order)",
     ),
     # The PixelRNN paper's best MNIST model is bigger (7 Diagonal BiLSTM layers, h = 16), trained on GPUs with
-    # RMSProp and batches of 16. These three are scaled down to train in about an hour on one CPU core
+    # RMSProp and batches of 16. These three are scaled down to train in about an hour on a 2-core CPU
     # (measured on a busy 2-core machine: roughly 7-9 minutes per epoch for the Row LSTM and the PixelCNN,
     # 15-20 for the Diagonal BiLSTM), so they get few epochs and may stop short of their goals.
     "row_lstm": Recipe(
