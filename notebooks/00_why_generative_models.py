@@ -141,7 +141,9 @@ axes[0].plot(epochs, history.val_nll, label="validation (after the epoch)")
 axes[0].axvline(history.best_epoch + 1, color="gray", ls="--", label=f"best epoch ({history.best_epoch + 1})")
 axes[0].set_xlabel("epoch"), axes[0].set_ylabel("NLL (nats per image)"), axes[0].legend()
 axes[0].set_title("training curve")
-im = axes[1].imshow(torch.sigmoid(model.logits[0]).detach().cpu(), cmap="gray", vmin=0, vmax=1)
+with torch.no_grad():  # model(x): every pixel's logit; this model ignores x, so any image gives the same
+    theta = torch.sigmoid(model(x_test[:1].to(DEVICE)))[0, 0].cpu()  # (28, 28): image 0, channel 0
+im = axes[1].imshow(theta, cmap="gray", vmin=0, vmax=1)
 axes[1].set_title("theta_i = p(pixel i = 1), at pixel i")
 axes[1].axis("off")
 plt.colorbar(im, ax=axes[1], fraction=0.046, label="probability of ink")

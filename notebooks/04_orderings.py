@@ -98,14 +98,17 @@ for ax, zoom, name in zip(axes[0], axes[1], NAMES):
                   color="w" if v < steps.median() else "k")
     zoom.set_title(f"zoom: rows {r0}-{r0 + 5}, columns {c0}-{c0 + 5}", fontsize=8)
     zoom.axis("off")
-fig.colorbar(axes[0, -1].images[0], ax=axes[0], shrink=0.9, label="generation step (0 = first)");
+fig.colorbar(axes[0, -1].images[0], ax=axes[0], shrink=0.9, label="generation step (0 = first)")
+scale = plt.cm.ScalarMappable(plt.Normalize(0, 1), cmap="viridis")  # each zoom scales to its own 36 steps
+bar = fig.colorbar(scale, ax=axes[1], shrink=0.9, ticks=[0, 1], label="step, within the zoom")
+bar.ax.set_yticklabels(["earliest", "latest"]);
 
 # %% [markdown]
 # What to see: in the full maps (top), raster and snake both fill the image row by row and look alike at this
 # scale, column fills it column by column, diagonal sweeps from the top-left corner to the bottom-right one,
 # spiral grows square rings from the centre (the seam to the right of the centre is where each ring starts
 # and ends), and random is noise. The zooms (bottom, the generation step written in each of 36 pixels around
-# the first one) show what the full maps hide: snake runs its second row right to left, diagonal zig-zags
+# the first one, the colours scaled within each zoom: the lower colour bar) show what the full maps hide: snake runs its second row right to left, diagonal zig-zags
 # (down one anti-diagonal, up the next), spiral winds clockwise. That each ordering holds every step from 0
 # to 783 exactly once is not something a picture can show; `orderings.get` checks it (`check_ordering`: a
 # permutation of the 784 pixels, or a ValueError). Any permutation gives an exact factorization of $p(x)$.
@@ -363,8 +366,8 @@ explorer
 widgets.ordering_figure(trained["spiral"], "spiral", nll["spiral"]);
 
 # %% [markdown]
-# What to see: left, the spiral's generation steps (dark = early, the star = the first pixel; the colour bar
-# is the one of the six heat maps above, 0 to 783); top row, one sample as it is generated, each frame titled
+# What to see: left, the spiral's generation steps (dark = early, the star = the first pixel; its colour bar
+# gives the step, 0 to 783, as in the six heat maps above); top row, one sample as it is generated, each frame titled
 # with the number of pixels drawn so far, from 0 to all 784 (grey = not generated yet), the strokes growing
 # outward from the centre; bottom row, eight finished samples.
 #
