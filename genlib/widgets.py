@@ -37,7 +37,7 @@ def ordering_figure(
     with torch.random.fork_rng():  # the same picture every time, without touching the global seed
         torch.manual_seed(seed)
         x = model.sample(n_samples).cpu()
-    fig = plt.figure(figsize=(1.25 * (frames + 4), 3.2))
+    fig = plt.figure(figsize=(1.25 * (frames + 4), 3.2), layout="constrained")
     grid = fig.add_gridspec(2, frames + 4, height_ratios=[1, 1])
     heat_map = fig.add_subplot(grid[:, :2])  # with its colour bar: the generation step of each colour
     viz.show_ordering(model.ordering.cpu(), H, Wd, ax=heat_map, title="ordering", colorbar=True)
