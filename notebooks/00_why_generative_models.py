@@ -285,16 +285,17 @@ with torch.no_grad():
 # %% [markdown]
 # The implicit model gives these real digits an estimated probability of zero, and that estimate says little:
 # zero hits in 100,000 draws only tells us that each $p(x)$ is probably below about 3/100,000 (the "rule of
-# three": 95 % confidence). The implicit
-# model cannot tell us $p(x)$ at all, so counting is the only way to estimate it, and counting needs about
-# $1/p(x)$ draws to see $x$ even once. Any model that spreads its probability over many distinct images — and
-# a model of handwriting must, among the $2^{784}$ possible binary images — gives each single image a tiny
-# probability. For scale: the explicit model puts between $e^{-316}$ and $e^{-201}$ on each of these five
-# digits (the log-probabilities printed above); if $g$ gave them probabilities of that size, counting would
-# need more draws than there are atoms in the universe (about $10^{80}$) to hit one even once. And whether $g$
-# gives a digit a tiny probability or exactly zero, sampling cannot tell. The explicit model, crude as its
-# samples are, returns $\log p_\theta(x)$ exactly, in one call. That is what this book's models offer: scores
-# for anomaly detection and compression, test NLLs to compare models, and samples too.
+# three": 95 % confidence). The implicit model cannot tell us $p(x)$ at all, so counting is the only way to
+# estimate it, and counting needs about $1/p(x)$ draws to see $x$ even once.
+# Any model that spreads its probability over many distinct images — and a model of handwriting must,
+# among the $2^{784}$ possible binary images — gives each single image a tiny probability.
+# For scale: the explicit model puts between $e^{-316}$ and $e^{-201}$ on each of these five digits (the
+# log-probabilities printed above); if $g$ gave them probabilities of that size, counting would need more
+# draws than there are atoms in the universe (about $10^{80}$) to hit one even once.
+# And whether $g$ gives a digit a tiny probability or exactly zero, sampling cannot tell.
+# The explicit model, crude as its samples are, returns $\log p_\theta(x)$ exactly, in one call.
+# That is what this book's models offer: scores for anomaly detection and compression,
+# test NLLs to compare models, and samples too.
 #
 # ## Job 3: representation learning
 # A model that explains the data well has, somewhere inside it, features that describe the data. The

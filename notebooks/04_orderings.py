@@ -264,13 +264,12 @@ for n in NAMES:
 
 # %% [markdown]
 # The table holds a surprise. By these local measures raster, column, snake and diagonal are nearly identical,
-# and
-# spiral — which gives the uncertain centre pixels the *least* local context (entropy-weighted 3.722), because
-# it starts there — is among the best orderings. Random, with 93 pixels drawn with no neighbour known, still
-# gets about the same entropy-weighted context as raster (3.993 against 4.000), and is also among the best.
-# Local context does not rank orderings for an FVSBN: its conditionals see all earlier pixels, near and far.
-# Why spiral and random then come out ahead is a hypothesis we have not tested: a pixel drawn early with
-# little context may make many later ones easier to predict.
+# and spiral — which gives the uncertain centre pixels the *least* local context (entropy-weighted 3.722),
+# because it starts there — is among the best orderings. Random, with 93 pixels drawn with no neighbour known,
+# still gets about the same entropy-weighted context as raster (3.993 against 4.000),
+# and is also among the best. Local context does not rank orderings for an FVSBN: its conditionals see all
+# earlier pixels, near and far. Why spiral and random then come out ahead is a hypothesis we have not tested:
+# a pixel drawn early with little context may make many later ones easier to predict.
 #
 # For a model that sees only the $k$ previous pixels, the AR($k$) tables of chapter 03, the ordering decides
 # what those $k$ pixels *are*. We measure it: AR($k$) tables in each of the six orderings, fitted by counting
@@ -453,9 +452,8 @@ for title, (n, known) in CASES.items():
 # sampled without looking at the given one misleads the classifier more than a blank half does. The printed
 # $-\log p(\text{hidden} \mid \text{known})$ (56.9 and 58.2 nats) is about half of the whole-image test NLL
 # (about 111 nats): predicting one half from the other costs about as much as the half's share of the
-# digit.
-# The ordering is a modelling choice with consequences beyond the NLL: it fixes which conditional questions
-# have exact, cheap answers. Models that answer every question need every ordering — the idea behind
+# digit. The ordering is a modelling choice with consequences beyond the NLL: it fixes which conditional
+# questions have exact, cheap answers. Models that answer every question need every ordering — the idea behind
 # order-agnostic training (Uria, Murray & Larochelle 2014) and MADE's ordering ensembles (Germain et al.
 # 2015).
 #
