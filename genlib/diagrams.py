@@ -14,10 +14,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
+from .orderings import _check_size
+
 
 def _check_pixel(H, W, r, c):
-    if not (isinstance(H, int) and isinstance(W, int) and H > 0 and W > 0):
-        raise ValueError(f"H and W must be positive ints; got H={H!r}, W={W!r}")
+    _check_size(H, W)  # the map's size, checked as for every ordering
     if not (0 <= r < H and 0 <= c < W):
         raise ValueError(f"pixel ({r}, {c}) is outside a {H}x{W} map; pick 0 <= r < {H}, 0 <= c < {W}")
 

@@ -30,15 +30,17 @@ def figure_png(fig) -> bytes:
 def ordering_figure(
     model, name: str = "", nll: float | None = None, n_samples: int = 8, frames: int = 8, seed: int = 0
 ):
-    """One row about an autoregressive model's ordering: heat map, one sample appearing
-    pixel by pixel in that order, and n_samples samples; the title gives the test NLL."""
+    """One row about an autoregressive model's ordering: heat map (with its colour bar of
+    generation steps), one sample appearing pixel by pixel in that order, and n_samples
+    samples; the title gives the test NLL."""
     _, H, Wd = model.shape
     with torch.random.fork_rng():  # the same picture every time, without touching the global seed
         torch.manual_seed(seed)
         x = model.sample(n_samples).cpu()
-    fig = plt.figure(figsize=(1.25 * (frames + 4), 3.2))
+    fig = plt.figure(figsize=(1.25 * (frames + 4), 3.2), layout="constrained")
     grid = fig.add_gridspec(2, frames + 4, height_ratios=[1, 1])
-    viz.show_ordering(model.ordering.cpu(), H, Wd, ax=fig.add_subplot(grid[:, :2]), title="generation step")
+    heat_map = fig.add_subplot(grid[:, :2])  # with its colour bar: the generation step of each colour
+    viz.show_ordering(model.ordering.cpu(), H, Wd, ax=heat_map, title="ordering", colorbar=True)
     viz.show_generation(
         x[0],
         model.ordering.cpu(),

@@ -141,7 +141,9 @@ axes[0].plot(epochs, history.val_nll, label="validation (after the epoch)")
 axes[0].axvline(history.best_epoch + 1, color="gray", ls="--", label=f"best epoch ({history.best_epoch + 1})")
 axes[0].set_xlabel("epoch"), axes[0].set_ylabel("NLL (nats per image)"), axes[0].legend()
 axes[0].set_title("training curve")
-im = axes[1].imshow(torch.sigmoid(model.logits[0]).detach().cpu(), cmap="gray", vmin=0, vmax=1)
+with torch.no_grad():  # model(x): every pixel's logit; this model ignores x, so any image gives the same
+    theta = torch.sigmoid(model(x_test[:1].to(DEVICE)))[0, 0].cpu()  # (28, 28): image 0, channel 0
+im = axes[1].imshow(theta, cmap="gray", vmin=0, vmax=1)
 axes[1].set_title("theta_i = p(pixel i = 1), at pixel i")
 axes[1].axis("off")
 plt.colorbar(im, ax=axes[1], fraction=0.046, label="probability of ink")
@@ -180,11 +182,12 @@ viz.show_grid(torch.cat([digits, filled]), title, nrow=10);
 #
 # ## Job 2: density estimation and anomaly detection
 # Even this crude model gives an exact $\log p_\theta(x)$. Images that look nothing like digits should get a
-# much lower log-likelihood. We score 500 test digits and 500 "anomalies" of each of four kinds — random noise with
-# the training digits' average ink, inverted digits (black and white swapped), digits rotated by 90°, and
-# digits shifted 8 pixels to the right by `torch.roll`, which wraps the columns that leave the right edge
-# around to the left edge — and measure how well the score separates them with the ROC AUC: the probability
-# that a random test digit scores higher than a random anomaly (1 = always, 0.5 = chance).
+# much lower log-likelihood. We score 500 test digits and 500 "anomalies" of each of four kinds —
+# random noise with the training digits' average ink, inverted digits (black and white swapped),
+# digits rotated by 90°, and digits shifted 8 pixels to the right by `torch.roll`, which wraps the columns
+# that leave the right edge around to the left edge — and measure how well the score separates them with the
+# ROC AUC: the probability that a random test digit scores higher than a random anomaly (1 = always,
+# 0.5 = chance).
 
 # %%
 from sklearn.metrics import roc_auc_score
@@ -282,16 +285,17 @@ with torch.no_grad():
 # %% [markdown]
 # The implicit model gives these real digits an estimated probability of zero, and that estimate says little:
 # zero hits in 100,000 draws only tells us that each $p(x)$ is probably below about 3/100,000 (the "rule of
-# three": 95 % confidence). The implicit
-# model cannot tell us $p(x)$ at all, so counting is the only way to estimate it, and counting needs about
-# $1/p(x)$ draws to see $x$ even once. Any model that spreads its probability over many distinct images — and
-# a model of handwriting must, among the $2^{784}$ possible binary images — gives each single image a tiny
-# probability. For scale: the explicit model puts between $e^{-316}$ and $e^{-201}$ on each of these five
-# digits (the log-probabilities printed above); if $g$ gave them probabilities of that size, counting would
-# need more draws than there are atoms in the universe (about $10^{80}$) to hit one even once. And whether $g$
-# gives a digit a tiny probability or exactly zero, sampling cannot tell. The explicit model, crude as its
-# samples are, returns $\log p_\theta(x)$ exactly, in one call. That is what this book's models offer: scores
-# for anomaly detection and compression, test NLLs to compare models, and samples too.
+# three": 95 % confidence). The implicit model cannot tell us $p(x)$ at all, so counting is the only way to
+# estimate it, and counting needs about $1/p(x)$ draws to see $x$ even once.
+# Any model that spreads its probability over many distinct images — and a model of handwriting must,
+# among the $2^{784}$ possible binary images — gives each single image a tiny probability.
+# For scale: the explicit model puts between $e^{-316}$ and $e^{-201}$ on each of these five digits (the
+# log-probabilities printed above); if $g$ gave them probabilities of that size, counting would need more
+# draws than there are atoms in the universe (about $10^{80}$) to hit one even once.
+# And whether $g$ gives a digit a tiny probability or exactly zero, sampling cannot tell.
+# The explicit model, crude as its samples are, returns $\log p_\theta(x)$ exactly, in one call.
+# That is what this book's models offer: scores for anomaly detection and compression,
+# test NLLs to compare models, and samples too.
 #
 # ## Job 3: representation learning
 # A model that explains the data well has, somewhere inside it, features that describe the data. The

@@ -123,7 +123,8 @@ interact(show_coin, p=(0.01, 0.99, 0.01), n=(5, 1000, 5), seed=(0, 20));
 # number $\lambda$ makes $\nabla\ell + \lambda\nabla g = 0$. So we add $\lambda g$ to $\ell$ and set all
 # derivatives of the sum to zero, the constraint included (Bishop 2006, appendix E). For every $v$ with
 # $N_v > 0$,
-# $$\frac{\partial}{\partial \pi_v}\big[\ell + \lambda(1 - \textstyle\sum_u \pi_u)\big] = \frac{N_v}{\pi_v} - \lambda = 0,$$
+# $$\frac{\partial}{\partial \pi_v}\big[\ell + \lambda(1 - \textstyle\sum_u \pi_u)\big] =
+# \frac{N_v}{\pi_v} - \lambda = 0,$$
 # so $\pi_v = N_v / \lambda$. Put these into the constraint: $\sum_v N_v/\lambda = 1$, that is
 # $\lambda = \sum_v N_v = N$, and so $\;\hat\pi_v = N_v / N$.
 #
@@ -283,7 +284,8 @@ seen = int((counts > 0).sum())
 print(f"pixels observed:          {len(codes):,}")
 print(f"colours ever seen:        {seen:,} of {m:,} cells ({100 * seen / m:.2f} %)")
 print(f"cells with probability 0: {m - seen:,}")
-print(f"even if every pixel had a new colour, at most {100 * len(codes) / m:.2f} % of the cells could be seen")
+print(f"even if every pixel had a new colour, at most {100 * len(codes) / m:.2f} % of the cells "
+      "could be seen")
 
 # %% [markdown]
 # Half a million pixels fill under 1 % of the table, and 99 % of the cells keep probability exactly 0. The
@@ -363,7 +365,8 @@ print(f"smallest n with 2**n - 1 > 10**80: n = {n_atoms}")
 # NBVAL_CHECK_OUTPUT
 distinct_digits = len(torch.unique(x_train.flatten(1), dim=0))
 print(f"distinct images among the {len(x_train):,} training digits: {distinct_digits:,}")
-print(f"cells of the 28x28 binary table they touch: a fraction 10^{math.log10(distinct_digits) - 784 * math.log10(2):.1f}")
+print("cells of the 28x28 binary table they touch: a fraction "
+      f"10^{math.log10(distinct_digits) - 784 * math.log10(2):.1f}")
 
 # %%
 ns = np.arange(1, 785)

@@ -66,7 +66,8 @@ print("p(a = 1, b = 1) =", round(tiny.p(a=1, b=1), 4), "  p(a = 1) p(b = 1) =",
 # ## Independence: one coin per pixel
 # If all the pixels were independent, the joint would be a product of the $n$ marginals, one Bernoulli each:
 #
-# $$p(x_1, \dots, x_n) = \prod_{i=1}^{n} p(x_i) = \prod_{i=1}^n \theta_i^{x_i}(1-\theta_i)^{1-x_i} \qquad n \text{ parameters}.$$
+# $$p(x_1, \dots, x_n) = \prod_{i=1}^{n} p(x_i) =
+# \prod_{i=1}^n \theta_i^{x_i}(1-\theta_i)^{1-x_i} \qquad n \text{ parameters}.$$
 #
 # From $2^{784}-1$ down to 784. `genlib.models.IndependentBernoulli` is exactly this model:
 
@@ -110,7 +111,8 @@ _ = results.record("02", "IndependentBernoulli", nll_nats=nll_indep, params=coun
 
 # %%
 fig, ax = plt.subplots(1, 3, figsize=(12, 4.2))
-viz.show_grid(x_test[torch.randperm(len(x_test), generator=torch.Generator().manual_seed(0))[:36]], "36 real test digits", ax=ax[0])
+shuffled = torch.randperm(len(x_test), generator=torch.Generator().manual_seed(0))
+viz.show_grid(x_test[shuffled[:36]], "36 real test digits", ax=ax[0])
 im = ax[1].imshow(torch.sigmoid(model.logits[0]).detach().cpu(), cmap="gray", vmin=0, vmax=1)
 ax[1].set_title("theta_i = p(pixel i = 1)"), ax[1].axis("off")
 plt.colorbar(im, ax=ax[1], fraction=0.046, label="probability of ink")
@@ -155,7 +157,8 @@ for name, group in [("never-inked pixels", never), ("the other pixels  ", ~never
 # ## The chain rule: exact, and just as expensive as the table
 # Any joint distribution can be written, in any order, as
 #
-# $$p(x_1, \dots, x_n) = p(x_1)\, p(x_2 \mid x_1)\, p(x_3 \mid x_1, x_2) \cdots p(x_n \mid x_1, \dots, x_{n-1}).$$
+# $$p(x_1, \dots, x_n) = p(x_1)\, p(x_2 \mid x_1)\, p(x_3 \mid x_1, x_2) \cdots
+# p(x_n \mid x_1, \dots, x_{n-1}).$$
 #
 # This is exact — it follows from the definition $p(a \mid b) = p(a, b) / p(b)$ applied $n - 1$ times — and it
 # is the skeleton of every autoregressive model in this book. With a lookup table per factor, the factor of
@@ -166,7 +169,8 @@ for name, group in [("never-inked pixels", never), ("the other pixels  ", ~never
 # NBVAL_CHECK_OUTPUT
 for n in [1, 2, 3, 4]:
     terms = " + ".join(str(2 ** (j - 1)) for j in range(1, n + 1))
-    print(f"n = {n}: {terms} = {counting.chain_rule(n)}   (joint table: 2**{n} - 1 = {counting.joint_table(n)})")
+    print(f"n = {n}: {terms} = {counting.chain_rule(n)}   "
+          f"(joint table: 2**{n} - 1 = {counting.joint_table(n)})")
 print(f"n = 784: {counting.digits(counting.chain_rule(784))}-digit count, equal to the table: "
       f"{counting.chain_rule(784) == counting.joint_table(784)}")
 
@@ -195,8 +199,10 @@ print(J)
 from itertools import permutations
 
 worst = max((J.chain_rule(list(o)).table - J.table).abs().max().item() for o in permutations("abcd"))
-print(f"orders tried: {len(list(permutations('abcd')))};  largest |product - table| over all cells and orders < 1e-15: {worst < 1e-15}")
-print("parameters of the chain rule with tables:", J.factor_parameters({"a": [], "b": ["a"], "c": ["a", "b"], "d": ["a", "b", "c"]}),
+print(f"orders tried: {len(list(permutations('abcd')))};  "
+      f"largest |product - table| over all cells and orders < 1e-15: {worst < 1e-15}")
+print("parameters of the chain rule with tables:",
+      J.factor_parameters({"a": [], "b": ["a"], "c": ["a", "b"], "d": ["a", "b", "c"]}),
       "= table:", J.num_parameters)
 
 # %% [markdown]
@@ -213,7 +219,8 @@ print("parameters of the chain rule with tables:", J.factor_parameters({"a": [],
 direct = J.condition(b=1).p(a=1)
 p_b_given_a = J.conditional("b", "a")[1, 1].item()
 print(f"p(a=1 | b=1) from the table:        {direct:.6f}")
-print(f"p(b=1 | a=1) p(a=1) / p(b=1) =      {p_b_given_a:.4f} x {J.p(a=1):.4f} / {J.p(b=1):.4f} = {J.bayes('a', 1, 'b', 1):.6f}")
+print(f"p(b=1 | a=1) p(a=1) / p(b=1) =      {p_b_given_a:.4f} x {J.p(a=1):.4f} / {J.p(b=1):.4f} = "
+      f"{J.bayes('a', 1, 'b', 1):.6f}")
 err = max(abs(J.condition(**{v: j}).p(**{u: i}) - J.bayes(u, i, v, j))
           for u, v in permutations("abcd", 2) for i in (0, 1) for j in (0, 1))
 print(f"all 12 pairs of pixels, all 4 values: largest |left side - right side| < 1e-15: {err < 1e-15}")
@@ -233,14 +240,16 @@ print(f"all 12 pairs of pixels, all 4 values: largest |left side - right side| <
 # $H(p) + \mathrm{KL}(p \,\|\, q) \ge H(p)$.
 #
 # **KL divergence** from $p$ to a model $q$:
-# $$\mathrm{KL}(p \,\|\, q) = \sum_x p(x) \log \frac{p(x)}{q(x)} = \underbrace{-\sum_x p(x) \log q(x)}_{\text{cross-entropy}} - H(p) \;\ge 0.$$
+# $$\mathrm{KL}(p \,\|\, q) = \sum_x p(x) \log \frac{p(x)}{q(x)} =
+# \underbrace{-\sum_x p(x) \log q(x)}_{\text{cross-entropy}} - H(p) \;\ge 0.$$
 # It is the *extra* nats per sample that $q$ pays on data from $p$, beyond the entropy. It is never negative
 # and it is 0 only when $q = p$: this is *Gibbs' inequality* (Cover & Thomas 2006, §2.6, which calls it the
 # information inequality; it follows from Jensen's inequality for the concave $\log$). (A test NLL estimates
 # the cross-entropy, so a better test NLL means a smaller KL to the data's distribution.)
 #
 # **Mutual information** of two variables $a$ and $b$:
-# $$I(a; b) = \mathrm{KL}\big(p(a, b) \,\|\, p(a)\,p(b)\big) = \sum_{a, b} p(a, b) \log \frac{p(a, b)}{p(a)\,p(b)}.$$
+# $$I(a; b) = \mathrm{KL}\big(p(a, b) \,\|\, p(a)\,p(b)\big) =
+# \sum_{a, b} p(a, b) \log \frac{p(a, b)}{p(a)\,p(b)}.$$
 # It is what a model loses by treating $a$ and $b$ as independent: the nats that knowing one saves on the
 # other. By Gibbs' inequality it is 0 exactly when $p(a, b) = p(a)\,p(b)$, that is when $a$ and $b$ are
 # independent in the sense defined at the start of the chapter.
@@ -285,9 +294,12 @@ print(f"I(a; b)                 = {(pab * (pab / (pa * pb)).log()).sum().item():
 # NBVAL_CHECK_OUTPUT
 markov1 = {"a": [], "b": ["a"], "c": ["b"], "d": ["c"]}
 Q = J.factorize(markov1)
-print("in q: a independent of c given b?", Q.independent("a", "c", given="b"), "  |I(a; c | b)| < 1e-12:", abs(Q.mutual_information("a", "c", given="b")) < 1e-12)
-print("in q: a independent of c?        ", Q.independent("a", "c"), "  I(a; c) =", round(Q.mutual_information("a", "c"), 4))
-print("q(c=1 | a, b) for (a, b) = 00, 01, 10, 11:", Q.conditional("c", ["a", "b"])[..., 1].flatten().numpy().round(4))
+print("in q: a independent of c given b?", Q.independent("a", "c", given="b"),
+      "  |I(a; c | b)| < 1e-12:", abs(Q.mutual_information("a", "c", given="b")) < 1e-12)
+print("in q: a independent of c?        ", Q.independent("a", "c"),
+      "  I(a; c) =", round(Q.mutual_information("a", "c"), 4))
+print("q(c=1 | a, b) for (a, b) = 00, 01, 10, 11:",
+      Q.conditional("c", ["a", "b"])[..., 1].flatten().numpy().round(4))
 print("q(c=1 | b)    for b = 0, 1:               ", Q.conditional("c", "b")[:, 1].numpy().round(4))
 
 # %% [markdown]
@@ -306,7 +318,8 @@ print(f"real: I(a; c)     = {J.mutual_information('a', 'c'):.4f} nats   "
 print(f"real: I(a; c | b) = {J.mutual_information('a', 'c', given='b'):.4f} nats   "
       f"largest |p(a, c | b) - p(a | b) p(c | b)| = {gap_b:.4f}   independent given b (gap <= 0.01)? "
       f"{J.independent('a', 'c', given='b', tol=1e-2)}")
-print("p(c=1 | a, b) for (a, b) = 00, 01, 10, 11:", J.conditional("c", ["a", "b"])[..., 1].flatten().numpy().round(4))
+print("p(c=1 | a, b) for (a, b) = 00, 01, 10, 11:",
+      J.conditional("c", ["a", "b"])[..., 1].flatten().numpy().round(4))
 
 # %% [markdown]
 # Knowing $b$ removes most, but not all, of what $a$ says about $c$: the mutual information falls from
@@ -354,8 +367,8 @@ print(f"independent / Markov: {indep_kl / markov_kl:.0f} times the KL")
 
 # %%
 def pair(i, j):
-    return Joint.from_data(torch.stack([x_train[:, 0, i // 28, i % 28], x_train[:, 0, j // 28, j % 28]], 1).long(),
-                           ["u", "v"], sizes=[2, 2])
+    u, v = x_train[:, 0, i // 28, i % 28], x_train[:, 0, j // 28, j % 28]
+    return Joint.from_data(torch.stack([u, v], 1).long(), ["u", "v"], sizes=[2, 2])
 
 
 centre = 14 * 28 + 14
@@ -376,7 +389,8 @@ from matplotlib.patches import Patch
 
 fig, ax = plt.subplots(1, 3, figsize=(15, 4))
 shown = np.ma.masked_array(mi_map.numpy(), mask=np.zeros((28, 28), dtype=bool))
-shown.mask[14, 14] = True  # I(x; x) is the entropy of x, far above the rest: masked so the neighbours are visible
+# I(x; x) is the entropy of x, far above the rest: masked so the neighbours are visible
+shown.mask[14, 14] = True
 cmap = plt.get_cmap("magma").copy()
 cmap.set_bad("deepskyblue")  # the masked pixel gets a colour that is not on the scale
 im = ax[0].imshow(shown, cmap=cmap)

@@ -79,7 +79,8 @@ fig.subplots_adjust(bottom=0.12)
 # cannot raise it. Its lookup table has one Bernoulli parameter per row, stored as a logit (chapter 00):
 # $p(x_{o_j} = 1 \mid c) = \sigma(\theta_{j,c})$ with $\sigma(a) = 1/(1+e^{-a})$. In all
 #
-# $$\#\theta = \sum_{j=0}^{n-1} 2^{\min(j,k)} = \underbrace{(1 + 2 + \dots + 2^{k-1})}_{2^k - 1} + (n - k)\,2^k \qquad (n > k).$$
+# $$\#\theta = \sum_{j=0}^{n-1} 2^{\min(j,k)} =
+# \underbrace{(1 + 2 + \dots + 2^{k-1})}_{2^k - 1} + (n - k)\,2^k \qquad (n > k).$$
 #
 # $k = 0$: $n$ (independent pixels). $k = 1$: $1 + 2(n-1) = 2n - 1$ (a Markov chain). $k = n - 1$: $2^n - 1$
 # (the chain rule, the full table). `genlib.counting.markov_table(n, k)` is this formula, and
@@ -94,7 +95,8 @@ for k in [0, 1, 2, 4, 8, 12, 16]:
     print(f"AR({k:2d}) on 784 pixels: {held:>11,} parameters   formula {counting.markov_table(n, k):>11,}   "
           f"equal: {held == counting.markov_table(n, k)}")
 print(f"k = 1 is 2n - 1 = {2 * n - 1:,};  k = 0 is n = {n};  AR(28), to reach the pixel above: "
-      f"{counting.markov_table(n, 28):,} (too many to store: MarkovTable stops at {genlib.models.markov.MAX_PARAMETERS:,})")
+      f"{counting.markov_table(n, 28):,} "
+      f"(too many to store: MarkovTable stops at {genlib.models.markov.MAX_PARAMETERS:,})")
 del model
 
 # %% [markdown]
@@ -160,8 +162,9 @@ for k in ks:
     val = {a: train.evaluate(model.set_tables(*counts, alpha=a), x_val) for a in alphas}
     best = min(val, key=val.get)
     model.set_tables(*counts, alpha=best)
-    rows.append(dict(k=k, params=counting.markov_table(n, k), alpha=best, train=train.evaluate(model, x_train),
-                     val=val[best], test=train.evaluate(model, x_test), mle_val=val[0.0],
+    rows.append(dict(k=k, params=counting.markov_table(n, k), alpha=best,
+                     train=train.evaluate(model, x_train), val=val[best], test=train.evaluate(model, x_test),
+                     mle_val=val[0.0],
                      mle_train=train.evaluate(model.set_tables(*counts, alpha=0.0), x_train),
                      unseen=(counts[1] == 0).double().mean().item()))
     model.set_tables(*counts, alpha=best)  # back to the chosen alpha before sampling
@@ -179,7 +182,8 @@ print(f"best k on the validation split: k = {best_row['k']}, test NLL {best_row[
       f"({train.bits_per_dim(best_row['test'], 784):.3f} bits per pixel)")
 
 # %%
-_ = results.record("03", f"MarkovTable (k={best_row['k']})", nll_nats=best_row["test"], params=best_row["params"])
+_ = results.record("03", f"MarkovTable (k={best_row['k']})", nll_nats=best_row["test"],
+                   params=best_row["params"])
 
 fig, ax = plt.subplots(figsize=(7.5, 4))
 P = [max(r["params"], 1) for r in rows]
@@ -212,7 +216,8 @@ ax.set_title("AR(k) lookup tables on mnist5k"), ax.legend();
 # %%
 show = [k for k in [0, 1, 2, 4, 8, 16] if k in samples]
 fig, ax = plt.subplots(1, len(show) + 1, figsize=(2.3 * (len(show) + 1), 2.8))
-viz.show_grid(x_test[torch.randperm(len(x_test), generator=torch.Generator().manual_seed(0))[:16]], "real digits", ax=ax[0])
+shuffled = torch.randperm(len(x_test), generator=torch.Generator().manual_seed(0))
+viz.show_grid(x_test[shuffled[:16]], "real digits", ax=ax[0])
 for a, k in zip(ax[1:], show):
     viz.show_grid(samples[k], f"AR({k}) samples", ax=a)
 plt.tight_layout()
@@ -292,9 +297,10 @@ for a in [0.0, best_row["alpha"]]:
 # tell them apart: the MLE gives the value that did not follow their context probability
 # $\sigma(-25) = 1.4 \cdot 10^{-11}$, a surprise worth 25 nats; the smoothed table gives it
 # $\alpha / (1 + 2\alpha) = 0.19$; Adam, stopped early, lands in between at about 0.037 (a surprise worth
-# $-\ln 0.037 \approx 3.3$ nats), far from 0 in log terms. Gradient descent does not reach the counted optimum; it
-# ends between the MLE and the smoothed table, because early stopping, like add-$\alpha$ smoothing, keeps rare
-# rows away from 0 and 1 — which is why its test NLL is close to the smoothed counts' and far from the MLE's.
+# $-\ln 0.037 \approx 3.3$ nats), far from 0 in log terms. Gradient descent does not reach the counted
+# optimum; it ends between the MLE and the smoothed table, because early stopping, like add-$\alpha$
+# smoothing, keeps rare rows away from 0 and 1 — which is why its test NLL is close to the smoothed counts'
+# and far from the MLE's.
 
 # %% [markdown]
 # ## A tiny image: AR($n-1$) is the full joint table

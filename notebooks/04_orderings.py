@@ -15,8 +15,9 @@
 # but blind to everything else; a table indexed by *all* previous pixels (AR($N-1$): the last pixel sees the
 # $N-1$ others) is exact but has $2^N - 1$ entries. Here $N$ is the number of pixels, the $n$ of chapter 03.
 # An FVSBN keeps the "all previous pixels" context and replaces the table by a **logistic regression** (the
-# standard model of a yes/no outcome, defined below): pixel $j$ looks at every pixel before it, weighs each by a learned number, and squashes the
-# sum into a probability. "Before" is decided by an **ordering** — raster (row by row) is only one choice.
+# standard model of a yes/no outcome, defined below): pixel $j$ looks at every pixel before it,
+# weighs each by a learned number, and squashes the sum into a probability.
+# "Before" is decided by an **ordering** — raster (row by row) is only one choice.
 
 # %%
 import math
@@ -37,10 +38,12 @@ print(f"seed {SEED}, quick mode: {QUICK}  (set GENLIB_QUICK=1 for tiny budgets)"
 # ## The maths: the chain rule in an ordering
 # Let $o$ be a permutation of the $N$ pixels: $o_1$ is generated first, $o_2$ second, and so on. The chain
 # rule holds in every ordering, with no assumption:
-# $$p(x) = \prod_{j=1}^{N} p\big(x_{o_j} \mid x_{o_1}, \dots, x_{o_{j-1}}\big) = \prod_{j=1}^{N} p(x_{o_j} \mid x_{o_{<j}}).$$
+# $$p(x) = \prod_{j=1}^{N} p\big(x_{o_j} \mid x_{o_1}, \dots, x_{o_{j-1}}\big) =
+# \prod_{j=1}^{N} p(x_{o_j} \mid x_{o_{<j}}).$$
 # An **autoregressive model** chooses a parametric form for each conditional. The FVSBN
 # (Neal 1992; Frey 1998) chooses a logistic regression on all earlier pixels:
-# $$p(x_{o_j} = 1 \mid x_{o_{<j}}) = \sigma\Big(b_j + \sum_{i<j} W_{ji}\, x_{o_i}\Big), \qquad \sigma(a) = \frac{1}{1+e^{-a}}.$$
+# $$p(x_{o_j} = 1 \mid x_{o_{<j}}) = \sigma\Big(b_j + \sum_{i<j} W_{ji}\, x_{o_i}\Big), \qquad
+# \sigma(a) = \frac{1}{1+e^{-a}}.$$
 # Pixel $j$ has one bias and $j-1$ weights, so the model has $\sum_{j=1}^N j = N(N+1)/2$ parameters —
 # between AR(1) with tables ($2N-1$) and AR($N-1$) with tables ($2^N-1$).
 
@@ -98,17 +101,21 @@ for ax, zoom, name in zip(axes[0], axes[1], NAMES):
                   color="w" if v < steps.median() else "k")
     zoom.set_title(f"zoom: rows {r0}-{r0 + 5}, columns {c0}-{c0 + 5}", fontsize=8)
     zoom.axis("off")
-fig.colorbar(axes[0, -1].images[0], ax=axes[0], shrink=0.9, label="generation step (0 = first)");
+fig.colorbar(axes[0, -1].images[0], ax=axes[0], shrink=0.9, label="generation step (0 = first)")
+scale = plt.cm.ScalarMappable(plt.Normalize(0, 1), cmap="viridis")  # each zoom scales to its own 36 steps
+bar = fig.colorbar(scale, ax=axes[1], shrink=0.9, ticks=[0, 1], label="step, within the zoom")
+bar.ax.set_yticklabels(["earliest", "latest"]);
 
 # %% [markdown]
 # What to see: in the full maps (top), raster and snake both fill the image row by row and look alike at this
 # scale, column fills it column by column, diagonal sweeps from the top-left corner to the bottom-right one,
 # spiral grows square rings from the centre (the seam to the right of the centre is where each ring starts
 # and ends), and random is noise. The zooms (bottom, the generation step written in each of 36 pixels around
-# the first one) show what the full maps hide: snake runs its second row right to left, diagonal zig-zags
-# (down one anti-diagonal, up the next), spiral winds clockwise. That each ordering holds every step from 0
-# to 783 exactly once is not something a picture can show; `orderings.get` checks it (`check_ordering`: a
-# permutation of the 784 pixels, or a ValueError). Any permutation gives an exact factorization of $p(x)$.
+# the first one, the colours scaled within each zoom: the lower colour bar) show what the full maps hide:
+# snake runs its second row right to left, diagonal zig-zags (down one anti-diagonal, up the next),
+# spiral winds clockwise. That each ordering holds every step from 0 to 783 exactly once is not something a
+# picture can show; `orderings.get` checks it (`check_ordering`: a permutation of the 784 pixels,
+# or a ValueError). Any permutation gives an exact factorization of $p(x)$.
 #
 # ## Training FVSBNs on real digits
 # The data is `mnist5k`: 4,000 binarized training digits, 500 for validation, 500 for test. 307,720 parameters
@@ -257,13 +264,12 @@ for n in NAMES:
 
 # %% [markdown]
 # The table holds a surprise. By these local measures raster, column, snake and diagonal are nearly identical,
-# and
-# spiral — which gives the uncertain centre pixels the *least* local context (entropy-weighted 3.722), because
-# it starts there — is among the best orderings. Random, with 93 pixels drawn with no neighbour known, still
-# gets about the same entropy-weighted context as raster (3.993 against 4.000), and is also among the best.
-# Local context does not rank orderings for an FVSBN: its conditionals see all earlier pixels, near and far.
-# Why spiral and random then come out ahead is a hypothesis we have not tested: a pixel drawn early with
-# little context may make many later ones easier to predict.
+# and spiral — which gives the uncertain centre pixels the *least* local context (entropy-weighted 3.722),
+# because it starts there — is among the best orderings. Random, with 93 pixels drawn with no neighbour known,
+# still gets about the same entropy-weighted context as raster (3.993 against 4.000),
+# and is also among the best. Local context does not rank orderings for an FVSBN: its conditionals see all
+# earlier pixels, near and far. Why spiral and random then come out ahead is a hypothesis we have not tested:
+# a pixel drawn early with little context may make many later ones easier to predict.
 #
 # For a model that sees only the $k$ previous pixels, the AR($k$) tables of chapter 03, the ordering decides
 # what those $k$ pixels *are*. We measure it: AR($k$) tables in each of the six orderings, fitted by counting
@@ -363,10 +369,10 @@ explorer
 widgets.ordering_figure(trained["spiral"], "spiral", nll["spiral"]);
 
 # %% [markdown]
-# What to see: left, the spiral's generation steps (dark = early, the star = the first pixel; the colour bar
-# is the one of the six heat maps above, 0 to 783); top row, one sample as it is generated, each frame titled
-# with the number of pixels drawn so far, from 0 to all 784 (grey = not generated yet), the strokes growing
-# outward from the centre; bottom row, eight finished samples.
+# What to see: left, the spiral's generation steps (dark = early, the star = the first pixel; its colour bar
+# gives the step, 0 to 783, as in the six heat maps above); top row, one sample as it is generated,
+# each frame titled with the number of pixels drawn so far, from 0 to all 784 (grey = not generated yet),
+# the strokes growing outward from the centre; bottom row, eight finished samples.
 #
 # ## Completion: the ordering decides which questions a model can answer
 # `model.complete(x, known)` keeps the known pixels and samples the others in the model's ordering. When every
@@ -422,7 +428,8 @@ from sklearn.linear_model import LogisticRegression
 
 clf = LogisticRegression(max_iter=genlib.budget(full=500, quick=100), C=0.05)
 clf.fit(x_train.flatten(1).numpy(), data.load("mnist5k", "train", labels=True)[1].numpy())
-print(f"classifier accuracy on intact test digits: {clf.score(x_test.flatten(1).numpy(), y_test.numpy()):.3f}")
+print("classifier accuracy on intact test digits:",
+      f"{clf.score(x_test.flatten(1).numpy(), y_test.numpy()):.3f}")
 torch.manual_seed(2)
 pick = torch.randperm(len(x_test))[:genlib.budget(full=500, quick=100)]  # test digits to complete
 for title, (n, known) in CASES.items():
@@ -445,9 +452,8 @@ for title, (n, known) in CASES.items():
 # sampled without looking at the given one misleads the classifier more than a blank half does. The printed
 # $-\log p(\text{hidden} \mid \text{known})$ (56.9 and 58.2 nats) is about half of the whole-image test NLL
 # (about 111 nats): predicting one half from the other costs about as much as the half's share of the
-# digit.
-# The ordering is a modelling choice with consequences beyond the NLL: it fixes which conditional questions
-# have exact, cheap answers. Models that answer every question need every ordering — the idea behind
+# digit. The ordering is a modelling choice with consequences beyond the NLL: it fixes which conditional
+# questions have exact, cheap answers. Models that answer every question need every ordering — the idea behind
 # order-agnostic training (Uria, Murray & Larochelle 2014) and MADE's ordering ensembles (Germain et al.
 # 2015).
 #

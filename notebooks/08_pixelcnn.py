@@ -115,7 +115,8 @@ for L in range(1, 9):
 
 # %%
 def draw_field(ax, g, title):
-    """One receptive field: grey = earlier pixels, coloured = |gradient| where it is not 0, red = the pixel."""
+    """One receptive field: grey = earlier pixels, coloured = |gradient| where it is not 0,
+    red = the pixel."""
     ax.imshow(np.where(earlier, 0.25, 0.0), cmap="Greys", vmin=0, vmax=1)
     im = ax.imshow(np.ma.masked_where(g == 0, (g / g.max()) ** 0.25), cmap="viridis", vmin=0, vmax=1)
     ax.add_patch(plt.Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, ec="red", lw=2))
@@ -459,7 +460,8 @@ ax.set_title(f"equal epochs, {len(SEEDS)} seeds each (one line per seed)");
 # and B its R and G. We measure in **bits per dimension**, $\text{NLL} / (n C \ln 2)$, the unit in which the
 # PixelRNN and PixelCNN papers report their CIFAR-10 and ImageNet results. The model states which pixels it
 # takes in `pixel_kind` (printed in the training cell below): `8bit` means integers 0..255 per channel, as
-# opposed to `binary` (0 or 1, the digits above) or `real`. The split is sorted by digit class, so the grid shows a random draw across classes:
+# opposed to `binary` (0 or 1, the digits above) or `real`. The split is sorted by digit class,
+# so the grid shows a random draw across classes:
 
 # %%
 CSIZE = genlib.budget(full=14, quick=6)

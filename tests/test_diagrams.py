@@ -41,8 +41,10 @@ def test_diagonal_contexts_together_cover_every_earlier_position_and_nothing_lat
 def test_bad_pixel_is_a_clear_error():
     with pytest.raises(ValueError, match="outside a 4x4 map"):
         diagrams.row_lstm_context(4, 4, 4, 0)
-    with pytest.raises(ValueError, match="positive ints"):
+    with pytest.raises(ValueError, match="whole-number sizes H, W >= 1"):
         diagrams.diagonal_contexts(0, 4, 0, 0)
+    with pytest.raises(ValueError, match="whole-number sizes H, W >= 1"):
+        diagrams.row_lstm_context(4, 2.5, 0, 0)
 
 
 def test_lstm_cell_draws_labelled_axes():

@@ -23,7 +23,8 @@ def tiny_model_for(calls):
 def test_ordering_figure_renders_heat_map_frames_and_samples():
     model, _ = tiny_model_for([])("snake", 0)
     fig = widgets.ordering_figure(model, "snake", 12.5, n_samples=4, frames=5)
-    assert len(fig.axes) == 1 + 5 + 1
+    assert len(fig.axes) == 1 + 1 + 5 + 1  # heat map, its colour bar, frames, samples
+    assert fig.axes[1].get_ylabel() == "generation step"  # the colour bar says what the colours mean
     assert "snake" in fig._suptitle.get_text() and "12.50" in fig._suptitle.get_text()
     png = widgets.figure_png(fig)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
