@@ -313,11 +313,11 @@ ax.set_title("reference gated PixelCNN on binarized MNIST (from its JSON record)
 # the later epochs: epoch 1's training mean, taken while the weights are close to their random start, lies off
 # the top when it is larger (the cell then prints it).
 #
-# Re-evaluating the whole test split costs minutes on a CPU, so we evaluate two slices of it. The first 1,000
-# test digits check that the weights we loaded are the ones the record describes: the record stores the NLL of
-# exactly that slice, so the two numbers must agree. But the test split is sorted by class, and its first 1,000
-# digits are mostly zeros, so that slice says little about the whole split; every tenth test digit (1,000
-# digits from every part of it) is the slice to compare with the full-test number.
+# Re-evaluating the whole test split costs minutes on a CPU, so we evaluate two slices of it. The first
+# 1,000 test digits check that the weights we loaded are the ones the record describes: the record stores the
+# NLL of exactly that slice, so the two numbers must agree. But the test split is sorted by class, and its
+# first 1,000 digits are mostly zeros, so that slice says little about the whole split; every tenth test
+# digit (1,000 digits from every part of it) is the slice to compare with the full-test number.
 
 # %%
 n_slice = genlib.budget(full=recipes.SLICE, quick=50)
