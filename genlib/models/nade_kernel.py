@@ -135,25 +135,41 @@ class SharedWeightLogits(torch.autograd.Function):
         return dx, dW, dc, dV, g.sum(0), None
 
 
-def new_runs(x_blk, S, W_blk):
-    """The hidden layers that start inside a block: one per nonzero x[b, i] (shared c only).
+def runs(x, block):
+    """Where the hidden layer of every image changes, for all blocks at once (shared c only).
 
-    x_blk (B, k); S (B, H): c + the running sum at the block start; W_blk (k, H). Returns
-    h_new (n, H) = sigmoid(S[b] + sum_{j<=i} x[b, j] W[j]) for the n nonzero pixels, image by image;
-    P (n, k), the pixels in that sum; their images b_of (n,); and row (B, k): the layer step i of
-    image b uses, row[b, i] = b for the layer it had at the block start, B + u for new layer u.
+    x (B, D) in generation order, cut into blocks of `block` steps (the last one padded with zeros).
+    The layer of image b changes after each nonzero pixel; inside a block, step i of image b uses its
+    layer at the block start, or the new layer made by the last nonzero pixel before step i.
+    Returns a dict of index tensors, each sorted by block (so a block's part is a slice), and the
+    slice lengths:
+      b_of (n,), P (n, block): one new layer per nonzero pixel, sorted by block, image and step;
+        P[u, j] = x[b, j] if j <= (the step of pixel u) else 0, the pixels new layer u adds to the
+        block's starting sum (b = b_of[u]);
+      flat (blocks, B, block): where step i of image b finds its logit in the block's products Y
+        (B + n_block, k), flattened: row b for the layer at the block start, row B + u for new layer u;
+      b_end, u_end (m,): the images with a nonzero pixel in the block, and their last new layer
+        there, which holds all of the block's pixels (its pre-activation is the next block's start);
+      n_layers, n_ends: per block, the number of new layers and of images with one.
     """
-    B, k = x_blk.shape
-    nonzero = x_blk != 0
-    b_of, i_of = nonzero.nonzero(as_tuple=True)
-    P = x_blk[b_of] * (torch.arange(k, device=x_blk.device) <= i_of[:, None])  # (n, k)
-    h_new = S.index_select(0, b_of).addmm_(P, W_blk).sigmoid_()
-    count = nonzero.sum(1)
-    before = nonzero.cumsum(1) - nonzero.long()  # nonzero pixels before step i in the block
-    first = count.cumsum(0) - count  # index of image b's first new layer
-    at_start = torch.arange(B, device=x_blk.device)[:, None]
-    row = torch.where(before == 0, at_start, B - 1 + first[:, None] + before)
-    return h_new, P, b_of, row
+    B, D = x.shape
+    blocks = -(-D // block)
+    xb = torch.nn.functional.pad(x, (0, blocks * block - D)).view(B, blocks, block).transpose(0, 1)
+    nonzero = xb != 0  # (blocks, B, block)
+    blk_of, b_of, i_of = nonzero.nonzero(as_tuple=True)
+    steps = torch.arange(block, device=x.device)
+    P = xb[blk_of, b_of] * (steps <= i_of[:, None])  # (n, block)
+    count = nonzero.sum(2)  # new layers of image b in each block, (blocks, B)
+    first = count.cumsum(1) - count  # the block's index of image b's first new layer
+    before = nonzero.cumsum(2) - nonzero.long()  # nonzero pixels before step i in its block
+    at_start = torch.arange(B, device=x.device)[:, None]
+    row = torch.where(before == 0, at_start, B - 1 + first[..., None] + before)  # (blocks, B, block)
+    k = (D - torch.arange(0, D, block, device=x.device)).clamp(max=block)  # steps in each block
+    flat = row * k[:, None, None] + steps
+    blk_end, b_end = (count > 0).nonzero(as_tuple=True)
+    u_end = (first + count - 1)[blk_end, b_end]
+    n_layers, n_ends = count.sum(1).tolist(), (count > 0).sum(1).tolist()
+    return dict(b_of=b_of, P=P, flat=flat, b_end=b_end, u_end=u_end, n_layers=n_layers, n_ends=n_ends)
 
 
 class RunLogits(torch.autograd.Function):
@@ -163,8 +179,10 @@ class RunLogits(torch.autograd.Function):
     nonzero pixel inside it: O((B + n) H) sigmoids, and the logits of the block are one product
     (B + n, H) x (H, k). c arrives as c.expand(D, H); its gradient is the one that reaches the
     start of the running sum, returned in row 0. No gradient w.r.t. x (use SharedWeightLogits).
-    Memory: the backward pass uses the layers the forward pass made, B H (D / block + N) numbers
-    for N nonzero pixels per image (keeping them measured 25 % faster than recomputing them).
+    Memory: the backward pass uses the layers the forward pass made (keeping them measured 25 %
+    faster than recomputing them): B H D / block numbers for the layers at the block starts and
+    N H for the new ones (N nonzero pixels in the batch; about 0.13 B D on binarized MNIST).
+    The index bookkeeping (`runs`) is done once per batch, so a block costs a few large operations.
     """
 
     @staticmethod
@@ -173,40 +191,51 @@ class RunLogits(torch.autograd.Function):
         if x.requires_grad:
             raise ValueError("RunLogits gives no gradient w.r.t. x; use SharedWeightLogits for that")
         B, D = x.shape
-        logits = x.new_empty(B, D)
-        S = c[0].expand(B, -1).contiguous()  # c + the running sum: (B, H)
-        layers = []
-        for s in range(0, D, block):
-            e = min(s + block, D)
-            h = S.sigmoid()  # each image's layer at the block start
-            h_new, P, b_of, row = new_runs(x[:, s:e], S, W[s:e])
-            Y = torch.cat([h @ V[s:e].t(), h_new @ V[s:e].t()])  # (B + n, k): every layer, every step
-            logits[:, s:e] = Y[row, torch.arange(e - s, device=x.device)]
-            layers += [h, h_new, P, b_of, row]
-            S = torch.addmm(S, x[:, s:e], W[s:e])
-        ctx.save_for_backward(x, W, c, V, *layers)
-        ctx.block = block
-        return logits + bias
+        r = runs(x, block)
+        S = c[0].repeat(B, 1)  # c + the running sum: (B, H), a copy (updated in place below)
+        logits, layers = [], []
+        u0 = m0 = 0  # the block's first new layer and first image with one
+        for n, s in enumerate(range(0, D, block)):
+            e, u1, m1 = min(s + block, D), u0 + r["n_layers"][n], m0 + r["n_ends"][n]
+            b_end, u_end = r["b_end"][m0:m1], r["u_end"][m0:m1]
+            h = S.sigmoid()  # every image's layer at the block start, (B, H)
+            # the new layers' pre-activations: S of their image + the block's pixels up to theirs, (n, H)
+            h_new = S.index_select(0, r["b_of"][u0:u1]).addmm_(r["P"][u0:u1, : e - s], W[s:e])
+            S.index_copy_(0, b_end, h_new.index_select(0, u_end))  # the next block's S: a last new layer's
+            h_new.sigmoid_()
+            Y = torch.cat([h @ V[s:e].t(), h_new @ V[s:e].t()])  # every layer at every step, (B + n, k)
+            logits.append(Y.take(r["flat"][n, :, : e - s]))  # each step's logit from its layer's row, (B, k)
+            layers += [h, h_new]
+            u0, m0 = u1, m1
+        ctx.save_for_backward(W, V, r["b_of"], r["P"], r["flat"], r["b_end"], r["u_end"], *layers)
+        ctx.block, ctx.n_layers, ctx.n_ends = block, r["n_layers"], r["n_ends"]
+        return torch.cat(logits, 1) + bias
 
     @staticmethod
     @torch.amp.custom_bwd(device_type="cuda")
     def backward(ctx, g):
-        x, W, c, V, *layers = ctx.saved_tensors
-        block, (B, D), H = ctx.block, x.shape, W.shape[1]
-        dW, dc, dV = torch.empty_like(W), torch.zeros_like(c), torch.empty_like(V)
-        R = x.new_zeros(B, H)  # dL/dS after the block: the sum of dL/da over the later steps
+        W, V, b_of, P, flat, b_ends, u_ends, *layers = ctx.saved_tensors
+        block, (D, H), B = ctx.block, W.shape, len(g)
+        dW, dc, dV = torch.empty_like(W), torch.zeros_like(W), torch.empty_like(V)
+        R = W.new_zeros(B, H)  # dL/dS after the block: the sum of dL/da over the later steps
+        u1, m1 = len(b_of), len(b_ends)
         for n, s in reversed(list(enumerate(range(0, D, block)))):
-            e = min(s + block, D)
-            k = e - s
-            h, h_new, P, b_of, row = layers[5 * n : 5 * n + 5]
-            dY = x.new_zeros(B + len(b_of), k)
-            dY[row, torch.arange(k, device=x.device)] = g[:, s:e]
+            e, u0, m0 = min(s + block, D), u1 - ctx.n_layers[n], m1 - ctx.n_ends[n]
+            b_end, u_end = b_ends[m0:m1], u_ends[m0:m1]
+            h, h_new = layers[2 * n], layers[2 * n + 1]
+            dY = g.new_zeros(B + u1 - u0, e - s)  # the logit gradients, where the logits came from in Y
+            dY.put_(flat[n, :, : e - s], g[:, s:e])
             dY_h, dY_new = dY[:B], dY[B:]
             torch.addmm(dY_h.t() @ h, dY_new.t(), h_new, out=dV[s:e])
             da = torch.addcmul(h, h, h, value=-1).mul_(dY_h @ V[s:e])  # dL/da of every layer: h (1 - h) dL/dh
             da_new = torch.addcmul(h_new, h_new, h_new, value=-1).mul_(dY_new @ V[s:e])
-            torch.addmm(x[:, s:e].t() @ R, P.t(), da_new, out=dW[s:e])
+            # The later blocks see this block's pixels through S, which is the pre-activation of each
+            # image's last new layer: R added there makes P^T da_new the whole gradient of W's rows here.
+            da_new.index_add_(0, u_end, R.index_select(0, b_end))
+            torch.mm(P[u0:u1, : e - s].t(), da_new, out=dW[s:e])
+            R.index_fill_(0, b_end, 0)  # those images' R now flows back through their new layers:
             R += da
-            R.index_add_(0, b_of, da_new)
+            R.index_add_(0, b_of[u0:u1], da_new)
+            u1, m1 = u0, m0
         dc[0] = R.sum(0)  # c is where every running sum starts
         return None, dW, dc, dV, g.sum(0), None
