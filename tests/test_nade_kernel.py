@@ -96,6 +96,22 @@ def test_runs_kernel_on_blank_and_full_images(density):
         assert torch.allclose(a, ref[2][name], **TOLERANCE[torch.float64]), name
 
 
+@pytest.mark.parametrize("density", [0.05, 0.15, 0.6])
+@pytest.mark.parametrize("block", [2, 4, 7])
+def test_runs_kernel_gradients_when_blocks_skip_images(density, block):
+    """Sparse images (most blocks hold no nonzero pixel of a given image, as on MNIST) and dense ones:
+    the backward pass sends the later blocks' gradient back through each image's last new layer, or
+    straight to the block start when the block has none; both must give the formula's gradients."""
+    model = random_model(NADE, torch.float64, seed=block)
+    g = torch.Generator().manual_seed(block)
+    x = torch.bernoulli(torch.full((12, *SHAPE), density, dtype=torch.float64), generator=g)
+    fast = values_and_gradients(model, lambda x: kernel_logits(model, x, block, 12, "runs"), x, False)
+    ref = values_and_gradients(model, lambda x: naive_logits(model, x), x, False)
+    assert torch.allclose(fast[0], ref[0], **TOLERANCE[torch.float64])
+    for name, a in fast[2].items():
+        assert torch.allclose(a, ref[2][name], **TOLERANCE[torch.float64]), name
+
+
 def test_nade_takes_the_runs_kernel_and_the_order_agnostic_nade_the_blocks(monkeypatch):
     calls = []
 
