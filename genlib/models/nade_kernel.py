@@ -207,10 +207,10 @@ class RunLogits(torch.autograd.Function):
             b_end, u_end = r["b_end"][m0:m1], r["u_end"][m0:m1]
             h = S.sigmoid()  # every image's layer at the block start, (B, H)
             # the new layers' pre-activations: S of their image + the block's pixels up to theirs, (n, H)
-            h_new = S.index_select(0, r["b_of"][u0:u1]).addmm_(r["P"][u0:u1, : e - s], W[s:e])
+            a_new = S.index_select(0, r["b_of"][u0:u1]).addmm_(r["P"][u0:u1, : e - s], W[s:e])
             # S after the block = the pre-activation of the image's last new layer (no second product)
-            S.index_copy_(0, b_end, h_new.index_select(0, u_end))
-            h_new.sigmoid_()
+            S.index_copy_(0, b_end, a_new.index_select(0, u_end))
+            h_new = a_new.sigmoid_()  # the new layers, (n, H), in place
             Y = torch.cat([h @ V[s:e].t(), h_new @ V[s:e].t()])  # every layer at every step, (B + n, k)
             logits.append(Y.take(r["flat"][n, :, : e - s]))  # each step's logit from its layer's row, (B, k)
             layers += [h, h_new]
