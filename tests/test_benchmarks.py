@@ -117,10 +117,11 @@ def test_seconds_is_the_wall_time_of_one_call():
 
 
 def test_references_legend_is_in_the_script_output_and_in_the_readme():
-    """The README's references block is written by benchmarks/references.py: its legend must be the script's."""
+    """The README's references block is written by benchmarks/references.py: its legend is the script's."""
     sys.path.insert(0, str(ROOT / "benchmarks"))  # references.py imports `run` from its own folder
     try:
-        spec = importlib.util.spec_from_file_location("bench_references", ROOT / "benchmarks" / "references.py")
+        path = ROOT / "benchmarks" / "references.py"
+        spec = importlib.util.spec_from_file_location("bench_references", path)
         refs = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(refs)
     finally:
