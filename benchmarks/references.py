@@ -27,6 +27,18 @@ README = ROOT / "README.md"
 START, END = "<!-- references:start -->", "<!-- references:end -->"
 
 
+LEGEND = (
+    "NLL: negative log-likelihood of a test image in nats, lower is better. *goal*: the test NLL the "
+    "recipe aims at (`genlib/recipes.py`); the PixelRNN-family recipes are scaled down from the papers' "
+    "models (fewer layers and channels, a few epochs on a CPU), so their goals sit above the papers' "
+    "numbers. *free parameters*: the biases plus the weights the masks let through (`num_free_parameters`: "
+    "FVSBN, and MADE under its one mask); the masked convolutions of the PixelRNN family store full "
+    "kernels, and for them the count is of stored weights. The order-agnostic NADE is trained for every "
+    "ordering at once, so in one fixed (raster) ordering its NLL is higher than that of a NADE trained for "
+    "that ordering alone (chapter 06)."
+)
+
+
 def rows() -> list[dict]:
     out = []
     for name, r in recipes.RECIPES.items():
@@ -70,6 +82,7 @@ def markdown(rows: list[dict]) -> str:
     machines = sorted({r["machine"] for r in rows if r["nll"] is not None})
     notes = [
         "",
+        LEGEND,
         "Test split of binarized MNIST (Larochelle & Murray, 2011), 10,000 images, nats per image. "
         "Training times are wall clock (on a shared machine, so only a rough guide) on: "
         + "; ".join(machines)

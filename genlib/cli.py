@@ -255,6 +255,7 @@ def cmd_train(args):
         "lr": args.lr,
         "schedule": args.schedule,
         "seed": args.seed,
+        "patience": args.patience,
     }
     fit_kwargs = {k: v for k, v in given.items() if v is not None}
     if args.clip is not None:
@@ -335,14 +336,18 @@ def cmd_sample(args):
 
 
 def parser() -> argparse.ArgumentParser:
+    # --debug before or after the subcommand: the subcommands' copy has no default of its own (SUPPRESS),
+    # so it cannot overwrite a --debug given before the subcommand with False.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback of an error"
+    )
     p = argparse.ArgumentParser(
         prog="python -m genlib",
         description=__doc__,
-        parents=[common],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="train a model and save it", parents=[common])
     t.add_argument("model", help=f"one of: {', '.join(sorted(models.REGISTRY))}")
@@ -360,6 +365,11 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--schedule", choices=train.SCHEDULES, help="learning rate: constant (default) or cosine")
     t.add_argument("--clip", type=float, help="max gradient norm (default 1.0; 0: no clipping)")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument(
+        "--patience",
+        type=int,
+        help="early stopping: stop after this many epochs without a better validation NLL (default 5)",
+    )
     t.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best one here)")
     t.add_argument(
         "--set",
@@ -371,7 +381,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--resume",
         action="store_true",
-        help="continue from OUT.state if it exists (same seed, data, batch size and lr)",
+        help="continue from OUT.state if it exists (refused if the seed, data, batch size, lr, schedule, "
+        "number of processes or, with cosine, epochs changed)",
     )
     t.add_argument("--quiet", action="store_true")
     t.add_argument("--out", required=True)

@@ -114,3 +114,20 @@ def test_seconds_is_the_wall_time_of_one_call():
     assert 0.05 <= timing.seconds(lambda: time.sleep(0.05), "cpu") < 1.0
     times = timing.interleaved({"fast": lambda: None, "slow": lambda: time.sleep(0.02)}, rounds=1)
     assert times["fast"][0] < times["slow"][0] and times["slow"][0] >= 0.02
+
+
+def test_references_legend_is_in_the_script_output_and_in_the_readme():
+    """The README's references block is written by benchmarks/references.py: its legend is the script's."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))  # references.py imports `run` from its own folder
+    try:
+        path = ROOT / "benchmarks" / "references.py"
+        spec = importlib.util.spec_from_file_location("bench_references", path)
+        refs = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(refs)
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    row = {"name": "fvsbn", "about": "FVSBN", "paper": (97.45, "a paper"), "goal": 98.0, "nll": None}
+    assert refs.LEGEND in refs.markdown([row]).splitlines()
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index(refs.START) : readme.index(refs.END)]
+    assert refs.LEGEND in block.splitlines()

@@ -197,6 +197,7 @@ BAD = [  # (arguments, a phrase the one-line message must contain)
     (["sample", "good.pt", "--out", "grid.bmpx"], "unknown extension '.bmpx'"),
     (["sample", "good.pt", "--out", "grid"], "unknown extension"),
     (["sample", "garbage.pt", "--out", "g.png"], "not a genlib checkpoint"),
+    ([*TRAIN, "--patience", "0", "--out", "m.pt"], "patience must be >= 1"),
 ]
 
 
@@ -223,6 +224,29 @@ def test_bad_invocations_in_a_fresh_interpreter(folder, case):
 def test_debug_shows_the_traceback(folder):
     r = genlib_cli("eval", "garbage.pt", "--debug", cwd=folder)
     assert r.returncode != 0 and "Traceback" in r.stderr and "not a genlib checkpoint" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--debug", "eval", "garbage.pt"], ["eval", "garbage.pt", "--debug"]],
+    ids=["before", "after"],
+)
+def test_debug_works_before_and_after_the_subcommand(folder, args):
+    """The subcommand's --debug must not reset a --debug given before the subcommand to False."""
+    assert cli.parser().parse_args(args).debug is True
+    code, err = forked_cli(args, folder)
+    assert code != 0 and "Traceback" in err and "not a genlib checkpoint" in err, err[-1500:]
+    code, err = forked_cli([a for a in args if a != "--debug"], folder)
+    assert code != 0 and "Traceback" not in err, err[-1500:]
+
+
+def test_patience_reaches_fit(folder, monkeypatch):
+    """--patience N is fit's patience (early stopping); without it, fit's default."""
+    seen = []
+    monkeypatch.setattr(cli, "train_model", lambda *a, fit_kwargs, **kw: seen.append(fit_kwargs))
+    assert cli.main([*TRAIN, "--patience", "3", "--out", str(folder / "p.pt")]) == 0
+    assert cli.main([*TRAIN, "--out", str(folder / "p.pt")]) == 0
+    assert seen[0]["patience"] == 3 and "patience" not in seen[1]
 
 
 def test_eval_json_of_nan_weights_is_valid_json(folder):

@@ -115,6 +115,34 @@ def test_parameter_count_matches_the_closed_form():
     assert sum(p.numel() for p in mnist.parameters()) == 2 * 784 * 500 + 500 + 784 + 784**2 == 1_399_940
 
 
+@pytest.mark.parametrize("direct", [True, False])
+@pytest.mark.parametrize("num_masks", [1, 3])
+def test_free_parameters_are_the_entries_that_get_a_gradient(direct, num_masks):
+    """num_free_parameters = the parameter entries that can change mask 0's logits: with every hidden unit
+    kept active (large positive biases), exactly those receive a nonzero gradient for some input."""
+    torch.manual_seed(0)
+    model = MADE((1, 4, 4), hidden=(30,), direct=direct, num_masks=num_masks, seed=2)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_()
+        model.hidden_layers[0].bias.fill_(100.0)  # relu is the identity: no gradient lost to a dead unit
+    x = torch.rand(64, 16)  # real inputs in (0, 1): no input is 0 for every image
+    (model._logits(x, 0) * torch.randn(64, 16)).sum().backward()
+    used = sum(int((p.grad != 0).sum()) for p in model.parameters())
+    assert used == model.num_free_parameters
+    assert used < sum(p.numel() for p in model.parameters())
+
+
+def test_free_parameters_in_closed_form():
+    """Direct connections add D(D-1)/2 (strictly lower triangular); the hidden layer keeps sum_k m(k)
+    inputs (a unit of degree m sees steps 1..m) and each output of step d sees the units of degree < d."""
+    with_a, without = MADE((1, 4, 4), hidden=(30,)), MADE((1, 4, 4), hidden=(30,), direct=False)
+    assert with_a.num_free_parameters - without.num_free_parameters == 16 * 15 // 2
+    m = without.degrees(0)[1]
+    seen_by_outputs = sum(int((m < d).sum()) for d in range(1, 17))
+    assert without.num_free_parameters == 30 + 16 + int(m.sum()) + seen_by_outputs
+
+
 def test_sampled_frequencies_match_the_ensemble_probabilities():
     """An order-agnostic ensemble of 3 masks on 2x2 images: sampling picks a mask per image, so
     the frequencies must follow the mixture, exp(log_prob) = the mean of the 3 masks' probabilities."""

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from genlib.models import NADE, OrderAgnosticNADE, nade_kernel
+from genlib.models import nade as nade_lib
 from genlib.models.nade import loop_logits, naive_logits
 from genlib.models.nade_kernel import shared_weight_logits
 
@@ -94,6 +95,46 @@ def test_runs_kernel_on_blank_and_full_images(density):
     assert torch.allclose(fast[0], ref[0], **TOLERANCE[torch.float64])
     for name, a in fast[2].items():
         assert torch.allclose(a, ref[2][name], **TOLERANCE[torch.float64]), name
+
+
+@pytest.mark.parametrize("density", [0.05, 0.15, 0.6])
+@pytest.mark.parametrize("block", [2, 4, 7])
+def test_runs_kernel_gradients_when_blocks_skip_images(density, block):
+    """Sparse images (most blocks hold no nonzero pixel of a given image, as on MNIST) and dense ones:
+    the backward pass sends the later blocks' gradient back through each image's last new layer, or
+    straight to the block start when the block has none; both must give the formula's gradients."""
+    model = random_model(NADE, torch.float64, seed=block)
+    g = torch.Generator().manual_seed(block)
+    x = torch.bernoulli(torch.full((12, *SHAPE), density, dtype=torch.float64), generator=g)
+    fast = values_and_gradients(model, lambda x: kernel_logits(model, x, block, 12, "runs"), x, False)
+    ref = values_and_gradients(model, lambda x: naive_logits(model, x), x, False)
+    assert torch.allclose(fast[0], ref[0], **TOLERANCE[torch.float64])
+    for name, a in fast[2].items():
+        assert torch.allclose(a, ref[2][name], **TOLERANCE[torch.float64]), name
+
+
+@pytest.mark.parametrize("cls", [NADE, OrderAgnosticNADE])
+def test_raster_order_skips_the_reordering_and_gives_the_same_values_and_gradients(cls, monkeypatch):
+    """In raster order NADE.forward hands W, V and b to the kernel as they are (no copies); the
+    logits and every parameter's gradient still equal the formula's, and a permuted copy is never made."""
+    model = random_model(cls, torch.float64, seed=11)
+    model.ordering = torch.arange(20)
+    assert nade_lib.in_raster_order(model.steps())
+    x = binary(7, torch.float64, seed=11)
+    seen, original = [], nade_kernel.shared_weight_logits
+
+    def recording(x_o, W, *args):
+        seen.append(W)
+        return original(x_o, W, *args)
+
+    monkeypatch.setattr(nade_kernel, "shared_weight_logits", recording)
+    fast = values_and_gradients(model, lambda x: model(x).flatten(1), x, False)
+    assert seen and all(W is model.W for W in seen), "raster order should pass W itself, not a copy"
+    ref = values_and_gradients(model, lambda x: naive_logits(model, x), x, False)
+    assert torch.allclose(fast[0], ref[0], **TOLERANCE[torch.float64])
+    for name, a in fast[2].items():
+        assert torch.allclose(a, ref[2][name], **TOLERANCE[torch.float64]), name
+    assert not nade_lib.in_raster_order(torch.tensor([1, 0, 2]))
 
 
 def test_nade_takes_the_runs_kernel_and_the_order_agnostic_nade_the_blocks(monkeypatch):

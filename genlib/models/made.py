@@ -201,6 +201,18 @@ class MADE(AutoregressiveModel):
             xf[rows] = xk
         return x
 
+    @property
+    def num_free_parameters(self) -> int:
+        """The parameters mask 0 lets act: every bias, plus the entries of W^l, V and A its masks keep.
+
+        The weights are stored dense, so `sum(p.numel() for p in model.parameters())` (=
+        `num_parameters_formula()`) also counts entries that are multiplied by zero and never used,
+        as FVSBN's does. With num_masks K > 1 this counts mask 0 only (each mask keeps a different set of
+        entries; training uses their union over the K masks).
+        """
+        biases = sum(layer.bias.numel() for layer in self.hidden_layers) + self.output_layer.bias.numel()
+        return biases + sum(int(M.sum().item()) for M in self._bool_masks(0))
+
     def num_parameters_formula(self) -> int:
         """sum_l (H_(l-1) + 1) H_l + (H_L + 1) D, plus D^2 with direct connections (H_0 = D)."""
         sizes, D = (self.dim, *self.hidden), self.dim
