@@ -34,7 +34,8 @@ for name, title in [
     ("fvsbn", "FVSBN (ch. 04)"),
     ("nade", "NADE (ch. 05)"),
     ("made", "MADE (ch. 06)"),
-]:  # the gated PixelCNN (ch. 08) joins when its reference checkpoint is trained
+    ("gated_pixelcnn", "gated PixelCNN (ch. 08)"),
+]:
     try:
         model = recipes.reference(name)
     except ValueError as e:
