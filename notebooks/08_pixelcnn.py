@@ -262,7 +262,8 @@ plt.suptitle(f"inputs the output at pixel ({row}, {col}) (red) depends on;\n"
 #
 # ## The reference gated PixelCNN on binarized MNIST
 # The recipe `genlib.recipes.RECIPES["gated_pixelcnn"]` trains 7 layers of 32 channels (out_hidden 64) with
-# Adam and a cosine schedule on the 50,000 training digits of binarized MNIST, the papers' benchmark;
+# Adam and a cosine schedule on the 50,000 training digits of binarized MNIST, the benchmark of the NADE, MADE
+# and PixelRNN papers; its 10,000 validation digits pick the epoch whose weights are kept.
 # `python -m genlib reproduce gated_pixelcnn` trains it again. The chapter loads the weights and their JSON
 # record (recipe, training curve, wall time, machine, test NLL on all 10,000 test digits).
 
@@ -289,8 +290,8 @@ print(f"  for scale, chapter 05's reference NADE: {nade_rec['test_nll_nats']:.2f
 # clock over two sittings of a resumed run, part of it on a machine loaded with other work, so they say little
 # about the model's speed. For scale: the reference NADE of chapter 05 scores 88.36 with 785,284 parameters,
 # about five times as many. "Best of $N$ epochs" means that the weights kept are those of the epoch with the
-# lowest validation NLL among the $N$ epochs run; `kernel: 3` is the size of layers 2 to 7 (the first layer is
-# 7 wide, as above).
+# lowest validation NLL among the $N$ epochs run (here the last, as the curve below shows); `kernel: 3` is the
+# size of layers 2 to 7 (the first layer is 7 wide, as above).
 #
 # The training curve, from the record:
 
@@ -324,16 +325,19 @@ print(f"validation NLL after epochs 1, 5, {len(v) - 1}, {len(v)}: {v[0]:.2f}, {v
 #
 # Here the validation NLL falls fast in the first five epochs (96.11 to 90.57), then by less than 0.1 nats per
 # epoch at the end (88.63, 88.62), as the cosine schedule brings the step size down to zero. Training and
-# validation end within 0.3 nats of each other (88.41 and 88.62): the model is not overfitting, so it has room
-# to fit the digits better. This chapter does not show what would close the 4-nat gap to the goal; with
-# training and validation this close, a larger model (the papers' models are larger and were trained on GPUs)
-# is the first thing to try, then a longer schedule.
+# validation end within 0.3 nats of each other (88.41 and 88.62; the training number is a mean over the last
+# epoch, so the comparison is rough): a model that overfits would show a widening gap. This one underfits
+# rather than overfits, so its capacity, not the amount of data, is what limits it. This chapter does not
+# show what would close the 4-nat gap to the goal; more capacity (wider or deeper layers) is the first thing
+# to try, then a longer schedule. The PixelRNN paper trained its models on GPUs with RMSProp and small
+# batches, and gives no size for its MNIST PixelCNN.
 #
 # Re-evaluating the whole test split costs minutes on a CPU, so we evaluate two slices of it. The first
 # 1,000 test digits check that the weights we loaded are the ones the record describes: the record stores the
 # NLL of exactly that slice, so the two numbers must agree. But the test split is sorted by class, and its
 # first 1,000 digits are mostly zeros, so that slice says little about the whole split; every tenth test
-# digit (1,000 digits from every part of it) is the slice to compare with the full-test number.
+# digit (1,000 digits from every part of it) is the slice to compare with the full-test number. Bits per pixel
+# is the NLL divided by $784 \ln 2$: the same number in bits, per pixel instead of per image.
 
 # %%
 n_slice = genlib.budget(full=recipes.SLICE, quick=50)
@@ -349,9 +353,15 @@ print(f"every {len(x_bm_test) // n_slice}th test digit ({len(spread):,} digits):
       f"{rec['test_nll_nats']:.2f} nats;  {time.time() - t0:.0f} s for both slices")
 
 # %% [markdown]
-# Samples from the reference, next to real test digits. Each sample takes 784 sequential steps, one per pixel;
-# the ink fraction (the share of pixels that are 1) is a first check that the samples put down about as much
-# stroke as real digits.
+# The first slice matches the record to the last digit printed, so the weights are the recorded ones. Every
+# tenth digit scores within 0.2 nats of the full split (87.98 against 88.18), while the first 1,000 cost about
+# 10 nats more (98.51): almost all of them are zeros, and zeros cost this model more than the average
+# digit.
+#
+# Samples from the reference, next to real test digits. Sampling takes 784 sequential steps, one per pixel;
+# the 32 samples are drawn as one batch, so that is 784 steps for all of them, each one cheap thanks to the
+# cache of the section "The cost of sampling" below. The ink fraction (the share of pixels that are 1) is a
+# first check that the samples put down about as much stroke as real digits.
 
 # %%
 n_samples = genlib.budget(full=32, quick=4)
@@ -374,9 +384,10 @@ plt.tight_layout()
 # each next pixel, not the global shape.
 #
 # Here the ink fractions agree (0.130 against 0.128), and strokes have about the right thickness, but only
-# about a quarter to a third of the 32 samples read as digits at a glance (a 0, 7s, 9s, a 6); the rest are
-# strokes that wander, cross or break off: right from pixel to pixel, without the shape of a digit. That is
-# what a test NLL of 88.18 nats looks like, close to the reference NADE's 88.36 in chapter 05.
+# about a quarter to a third of the 32 samples read as digits at a glance (a 0, a 5, 7s, 9s, a 6); the rest
+# are strokes that wander, cross or break off: right from pixel to pixel, without the shape of a digit. The
+# test NLL, 88.18 nats, is close to the reference NADE's 88.36 (chapter 05), yet NADE's samples read as digits
+# more often (compare the README's cover): equal nats, not equal samples.
 #
 # **Completion.** Give the model the top half of a test digit and let it draw the bottom half, twice with
 # different random numbers (`model.complete`, which conditions each pixel on everything before it in raster
@@ -407,10 +418,11 @@ plt.tight_layout()
 # not reconstruct), and whether they make the digit in the bottom row or another one — a top half can leave
 # several digits possible (a 7 or a 9, a 3 or a 5).
 #
-# In this run most completions continue the strokes that cross the red line, and the two completions of a
-# digit always differ. Some make another digit than the real one: the top of the 8 (sixth column) is
-# completed twice as a 2-like shape, and the slanted 1 (second column) gets detached fragments below the line
-# instead of its stroke continued.
+# In this run about 10 of the 16 completions continue the strokes that cross the red line; the others stop
+# just below it (the 7 in the fifth column, first completion) or leave a gap and start a detached stroke (the
+# 3 in the first column, first completion; the slanted 1 in the second column, both times). The two
+# completions of a digit always differ. Few make the real digit, at most 3 of the 16: the top of the 8 (sixth
+# column) becomes a 2-like shape twice, and the 9 (last column) gets its loop closed twice, with no stem.
 #
 # ## PixelCNN vs gated PixelCNN at equal epochs
 # Does closing the blind spot pay on real digits? A fair comparison fixes everything but the architecture: the
