@@ -252,13 +252,13 @@ ax.set_xscale("log"), ax.set_xlabel(f"images per second (log scale), all D logit
 ax.set_title("the shared-weight trick: same numbers, O(HD) instead of O(HD²)");
 
 # %% [markdown]
-# What to see: in this run, on 32 images (wall-clock, best of three, on a shared 2-core machine under load, so
-# expect other ratios on yours), the naive formula is by far the slowest: 317.9 ms, about 6 times the
-# per-pixel loop's 50.8 ms — far less than its about 196 times more multiply-adds for all logits suggests,
+# What to see: in this run, on 32 images (wall-clock, best of three, on the authors' 2-core machine, so expect
+# other ratios on yours), the naive formula is by far the slowest: 127.7 ms, about 4 times the per-pixel
+# loop's 32.4 ms — far less than its about 196 times more multiply-adds for all logits suggests,
 # because its work is large matrix products, which a CPU does very efficiently, while the $O(HD)$ versions
 # spend their time on element-wise sigmoids, small operations and memory traffic.
 # The vectorized kernel, here its `RunLogits` path (no gradient, computing only the distinct hidden layers),
-# took 25.5 ms, about half the loop's time on this one small batch. That is all this cell shows:
+# took 9.4 ms, about a third of the loop's time on this one small batch. That is all this cell shows:
 # it times neither `SharedWeightLogits` nor any backward pass. `make bench` (`benchmarks/nade_variants.py`)
 # measures the training throughput and memory of each version against the per-pixel loop;
 # the README reports those ratios. The gap to the naive formula grows with $D$: for 64×64 images it would do

@@ -277,8 +277,8 @@ print(f"MADE is {fwd['NADE'] / fwd['MADE']:.1f}x faster to evaluate and "
 # depend on the machine; the direction does not. (Sampling is another matter: there both models must wait
 # for each pixel; exercise 4.)
 #
-# In training MADE gains a little more than in evaluation (6.0 against 4.7 times). In both models a training
-# step costs a few forward passes — MADE 13.7 ms against 4.6 ms, NADE 82.2 ms against 22.0 ms: the backward
+# In training MADE gains a little less than in evaluation (2.9 against 3.2 times). In both models a training
+# step costs a few forward passes — MADE 11.3 ms against 3.5 ms, NADE 33.4 ms against 11.1 ms: the backward
 # pass, which for MADE means a gradient for every one of its 1.4 million weights (the masked ones included,
 # through the products `weight * M` re-applied in every forward pass), and the Adam update, which reads and
 # writes every parameter and its two running averages. NADE's training runs through the fused kernel of
@@ -363,13 +363,14 @@ if rec is not None and rec_nade is not None:
 # the published test NLL (dashed; a rough guide only, since validation and test are different digits), and
 # the gap between its training and validation curves — about 1.4 million stored weights fitting 50,000
 # digits. The cosine schedule brings the learning rate to zero at the last epoch, which flattens the curves
-# at the end. Right: at every amount of wall-clock time until MADE's 30 epochs end, MADE's validation curve is
-# below NADE's: in the same seconds it has done 6.0 times as many epochs (the training ratio printed by the
-# timing cell). NADE ends lower, but its 100 epochs take about 20 times the wall-clock time of MADE's 30 (100
-# × 41 s against 30 × 7 s, in the legend). Mind that each curve is one run with its own schedule (the
-# learning rate falls to zero at the end of 30 and 100 epochs respectively), so the right panel compares the
-# two *recipes* as trained, not the best either model could do at each budget; and the time axis is this
-# machine's: the ratio of the two speeds is what carries over to another machine, the minutes do not.
+# at the end. Right: until almost the end of MADE's 30 epochs, MADE's validation curve is below NADE's: in the
+# same seconds it has done 2.9 times as many epochs (the training ratio printed by the timing cell); NADE
+# catches up just where MADE's curve ends. NADE ends lower, but its 100 epochs take about 10 times the
+# wall-clock time of MADE's 30 (100 × 17 s against 30 × 6 s, in the legend). Mind that each curve is one run
+# with its own schedule (the learning rate falls to zero at the end of 30 and 100 epochs respectively), so the
+# right panel compares the two *recipes* as trained, not the best either model could do at each budget; and
+# the time axis is this machine's: the ratio of the two speeds is what carries over to another machine, the
+# minutes do not.
 #
 # Samples from the reference MADE, next to real test digits (each sample is drawn pixel by pixel):
 
@@ -884,8 +885,8 @@ ch06.check_ensemble_log_prob(ensemble_log_prob)
 #   pass. The masks come from degrees: $M^l = [m^l \ge m^{l-1}]$ for hidden layers, $[m > m^L]$ (strict) for
 #   outputs; their product is strictly lower triangular in the ordering, which gradients confirm.
 # - One pass of three matrix products ($2HD + D^2$ multiply-adds per image, more than NADE's $2HD$) is still
-#   faster than NADE's running sum over $D$ dependent steps: here 4.7 times faster to evaluate a batch and
-#   6.0 times faster to train, per epoch. Sampling waits for each pixel in both.
+#   faster than NADE's running sum over $D$ dependent steps: here 3.2 times faster to evaluate a batch and
+#   2.9 times faster to train, per epoch. Sampling waits for each pixel in both.
 # - On binarized MNIST the reference MADE (one mask, $H = 500$, 30 epochs) reaches 91.54 nats against the
 #   published 88.40, NADE ($H = 500$, 100 epochs) 88.36, FVSBN 97.95.
 # - The ordering matters, a little: at equal epochs over three seeds, MADEs in random or spiral order beat

@@ -6,9 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../notebooks"
 unset GENLIB_QUICK
-# Threads that wait sleep instead of spinning: on a machine shared with other work, spinning OpenMP threads
-# measured 9x slower per batch here (11.7 s against 1.3 s); on an idle machine it costs nothing measurable.
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+# OpenMP's wait policy is left as the reader's JupyterLab has it (the default, threads spin while they wait), so the
+# stored timings are what a reader sees. It matters: on the idle 2-core machine, a NADE training step with 2 threads
+# took 44 ms spinning and 127 ms with OMP_WAIT_POLICY=PASSIVE (many small operations, each waking the threads);
+# on a machine loaded with other work, spinning threads were 9x slower per batch (11.7 s against 1.3 s). Set
+# OMP_WAIT_POLICY=PASSIVE yourself when the machine is busy, and then do not trust the chapters' timings.
 for py in ${1:-}*.py; do
   [ -f "$py" ] || continue
   nb="${py%.py}.ipynb"
