@@ -616,12 +616,12 @@ for S in genlib.budget(full=(7, 14), quick=(4, 5)):
               f"same images: {torch.equal(xc, xf)}")
 
 # %% [markdown]
-# What to see: on $14 \times 14$ images the cache makes sampling 4.3 times faster for PixelCNN and 11.3 times
+# What to see: on $14 \times 14$ images the cache makes sampling 3.4 times faster for PixelCNN and 6.5 times
 # for the gated PixelCNN in the run shown — far below the $n = 196$ that counting positions predicts. A full
 # pass over a small image is one call of a fast convolution routine per layer, while a cached step runs many
 # small operations from Python, each with a fixed overhead. The work saved grows with $n$, and so does the
-# ratio here: from $7 \times 7$ to $14 \times 14$ ($n$ = 49 to 196) it goes from 2.6 to 4.3 for PixelCNN and
-# from 6.1 to 11.3 for the gated PixelCNN (`make bench` runs `benchmarks/sampling.py` on 28×28 images). In
+# ratio here: from $7 \times 7$ to $14 \times 14$ ($n$ = 49 to 196) it goes from 2.4 to 3.4 for PixelCNN and
+# from 3.9 to 6.5 for the gated PixelCNN (`make bench` runs `benchmarks/sampling.py` on 28×28 images). In
 # every row the two samplers drew the same images from the same seed (`same images: True`): the cache changes
 # the cost, not the result.
 #
