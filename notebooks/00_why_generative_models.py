@@ -182,11 +182,11 @@ viz.show_grid(torch.cat([digits, filled]), title, nrow=10);
 #
 # ## Job 2: density estimation and anomaly detection
 # Even this crude model gives an exact $\log p_\theta(x)$. Images that look nothing like digits should get a
-# much lower log-likelihood. We score 500 test digits and 500 "anomalies" of each of four kinds —
-# random noise with the training digits' average ink, inverted digits (black and white swapped),
-# digits rotated by 90°, and digits shifted 8 pixels to the right by `torch.roll`, which wraps the columns
-# that leave the right edge around to the left edge — and measure how well the score separates them with the
-# ROC AUC: the probability that a random test digit scores higher than a random anomaly (1 = always,
+# much lower log-likelihood. We score 500 test digits and 500 "anomalies" of each of four kinds — random noise
+# with the training digits' average ink (a fraction 0.13 of pixels on), inverted digits (black and white
+# swapped), digits rotated by 90°, and digits shifted 8 pixels to the right by `torch.roll`, which wraps the
+# columns that leave the right edge around to the left edge — and measure how well the score separates them
+# with the ROC AUC: the probability that a random test digit scores higher than a random anomaly (1 = always,
 # 0.5 = chance).
 
 # %%

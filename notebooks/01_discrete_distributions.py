@@ -290,7 +290,8 @@ print(f"even if every pixel had a new colour, at most {100 * len(codes) / m:.2f}
 # %% [markdown]
 # Half a million pixels fill under 1 % of the table, and 99 % of the cells keep probability exactly 0. The
 # cost shows when we fit the categorical to one photo and use it on the other: any colour the first photo
-# never showed gets probability 0, so the whole second photo gets log-likelihood $-\infty$.
+# never showed gets probability 0, so a single such pixel gives the whole second photo log-likelihood
+# $-\infty$.
 
 # %%
 # NBVAL_CHECK_OUTPUT

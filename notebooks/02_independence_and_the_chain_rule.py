@@ -253,6 +253,9 @@ print(f"all 12 pairs of pixels, all 4 values: largest |left side - right side| <
 # It is what a model loses by treating $a$ and $b$ as independent: the nats that knowing one saves on the
 # other. By Gibbs' inequality it is 0 exactly when $p(a, b) = p(a)\,p(b)$, that is when $a$ and $b$ are
 # independent in the sense defined at the start of the chapter.
+#
+# In the code, `J.factorize(parents)` builds the product of the conditionals $p(v \mid \text{parents of } v)$,
+# each read off the real table; with no parents it is the product of the marginals.
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -233,8 +233,8 @@ plt.tight_layout()
 # pixel above is 28 steps back, outside every window here (AR(28) would need about $2 \cdot 10^{11}$
 # parameters, printed above). AR(8) also draws dotted lines, ink and background alternating along a row: a
 # window of 8 can hold such a pattern, and, in contexts that few training digits reached, keep repeating it.
-# Some of AR(8)'s dotted lines run to the image edges, and AR(16)'s samples are noise filling the whole
-# frame: the largest tables draw noise, because a sample soon
+# Some of AR(8)'s dotted lines run to the image edges, and most of AR(16)'s samples are noise spreading over
+# much of the frame: the largest tables draw mostly noise, because a sample soon
 # reaches a context that no training digit showed, whose row holds the smoothing default 1/2, and each noisy
 # pixel makes the next context even less likely to have been seen. Lookup tables cannot go further: chapter 04
 # replaces the table by a *function* of all previous pixels.
@@ -298,9 +298,9 @@ for a in [0.0, best_row["alpha"]]:
 # $\sigma(-25) = 1.4 \cdot 10^{-11}$, a surprise worth 25 nats; the smoothed table gives it
 # $\alpha / (1 + 2\alpha) = 0.19$; Adam, stopped early, lands in between at about 0.037 (a surprise worth
 # $-\ln 0.037 \approx 3.3$ nats), far from 0 in log terms. Gradient descent does not reach the counted
-# optimum; it ends between the MLE and the smoothed table, because early stopping, like add-$\alpha$
-# smoothing, keeps rare rows away from 0 and 1 — which is why its test NLL is close to the smoothed counts'
-# and far from the MLE's.
+# optimum; on the rows seen once it ends between the MLE and the smoothed table, because early stopping, like
+# add-$\alpha$ smoothing, keeps rare rows away from 0 and 1 — which is why its test NLL is close to the
+# smoothed counts' and far from the MLE's.
 
 # %% [markdown]
 # ## A tiny image: AR($n-1$) is the full joint table
@@ -441,11 +441,12 @@ ch03.check_full_table_k(answer)
 # - AR($k$) keeps the chain rule but lets each pixel see only the $k$ previous ones: $\sum_j 2^{\min(j,k)}$
 #   parameters, from $n$ ($k=0$) through $2n-1$ (the Markov chain) to $2^n - 1$ ($k = n-1$, the full table).
 # - Its maximum-likelihood tables are conditional frequencies, fitted by counting; gradient descent on the
-#   same NLL only approaches that optimum, and with early stopping ends near, not at, the smoothed counts.
+#   same NLL only approaches that optimum (the $\alpha = 0$ table); stopped early, it keeps rare rows away
+#   from 0 and 1 and ends with a test NLL near the smoothed counts'.
 # - On 4,000 real digits the validation NLL is best at $k = 5$: test NLL 143.55 nats per image, 0.264 bits per
 #   pixel (the table above); larger tables memorize the training set, and smoothing only delays that. Samples
 #   up to $k = 8$ are centred blobs of horizontal strokes (the only vertical structure comes from each
-#   position's own table); the largest tables draw noise.
+#   position's own table); the largest tables draw mostly noise.
 # - Next: conditionals that are *functions* of all previous pixels, with far fewer parameters than a table
 #   (chapter 04, FVSBN).
 #

@@ -226,8 +226,9 @@ with torch.no_grad():
 # %% [markdown]
 # ## One pass against $D$ sequential steps, timed
 # Both models below have $H = 500$ hidden units, the size of the reference models further down. NADE's
-# forward pass is a running sum over the $D = 784$ steps (computed in blocks, chapter 05); MADE's is three
-# matrix products: input to hidden, hidden to output, and the direct connections. In one cell, with the same
+# forward pass is a running sum over the $D = 784$ steps (chapter 05's kernel, whose `RunLogits` path, used
+# here for evaluation and training alike, computes only the distinct hidden layers); MADE's is three matrix
+# products: input to hidden, hidden to output, and the direct connections. In one cell, with the same
 # number of threads, we time two things on the same fixed batches of binarized MNIST training digits: the
 # log-likelihood of one batch of 100, and a *training epoch* over a fixed set of batches of 100 (forward,
 # backward and the Adam update, as `genlib.train` does it). Each time is the least of five repeats after one
@@ -273,7 +274,8 @@ print(f"MADE is {fwd['NADE'] / fwd['MADE']:.1f}x faster to evaluate and "
 # What to see: the two ratios printed last. MADE does *more* multiply-adds per image, not fewer: $HD$ into
 # the hidden layer, $HD$ out of it and $D^2$ for the direct connections, $2HD + D^2 = 784{,}000 + 614{,}656$,
 # against NADE's $2HD$ (the running sum and the outputs). But MADE's are three large matrix products — what a
-# CPU or GPU does best — while NADE's running sum is $D$ dependent steps of element-wise work. The ratios
+# CPU or GPU does best — while NADE's running sum is a chain of dependent steps of element-wise work (one per
+# distinct hidden layer on the `RunLogits` path). The ratios
 # depend on the machine; the direction does not. (Sampling is another matter: there both models must wait
 # for each pixel; exercise 4.)
 #

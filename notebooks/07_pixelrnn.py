@@ -580,7 +580,8 @@ plt.tight_layout()
 # right thickness that continue from one row to the next, on a black background. A lower NLL does not yet mean
 # recognisable samples; more data, layers and epochs are what this experiment lacks. For samples that look
 # like digits, see the reference NADE of chapter 05, trained by its recipe on all of binarized MNIST (and the
-# README's cover); chapter 08's gated PixelCNN joins them when its reference checkpoint is trained.
+# README's cover); chapter 08's reference gated PixelCNN, trained on all of binarized MNIST, draws digits some
+# of the time.
 #
 # ## Exercises
 # **1.** Write `allowed(out_colour, in_colour, kind)`: 1 if the centre tap of a mask of kind `"A"` or `"B"`
@@ -621,7 +622,8 @@ ch07.check_sampling_passes(answer)
 # **3.** $k$ is the width of the Row LSTM's input-to-state convolution, $1\times k$ (the chapter's models use
 # $k = 3$, the argument `k=` of `RowLSTM`). Stack 7 Row LSTM layers with $k = 3$ on top of the $7\times7$
 # mask-A layer. How many pixels to its left, in its own row, does an output see? (Measure it with
-# `pixel.receptive_field` if you like: `RowLSTM((1, 15, 15), layers=7)`.)
+# `pixel.receptive_field` if you like: `RowLSTM((1, 15, 15), layers=7)` at a pixel with at least 10 pixels to
+# its left, e.g. `pixel.receptive_field(m, 10, 12)`.)
 
 # %%
 answer = ...  # a number

@@ -326,11 +326,10 @@ print(f"validation NLL after epochs 1, 5, {len(v) - 1}, {len(v)}: {v[0]:.2f}, {v
 # Here the validation NLL falls fast in the first five epochs (96.11 to 90.57), then by less than 0.1 nats per
 # epoch at the end (88.63, 88.62), as the cosine schedule brings the step size down to zero. Training and
 # validation end within 0.3 nats of each other (88.41 and 88.62; the training number is a mean over the last
-# epoch, so the comparison is rough): a model that overfits would show a widening gap. This one underfits
-# rather than overfits, so its capacity, not the amount of data, is what limits it. This chapter does not
-# show what would close the 4-nat gap to the goal; more capacity (wider or deeper layers) is the first thing
-# to try, then a longer schedule. The PixelRNN paper trained its models on GPUs with RMSProp and small
-# batches, and gives no size for its MNIST PixelCNN.
+# epoch, so the comparison is rough): a model that overfits would show a widening gap. This one does not
+# overfit: what limits it is not the amount of data but the model or its training — its capacity, or a
+# schedule that ended while the validation NLL was still falling. This chapter does not show which; more
+# capacity (wider or deeper layers) and a longer schedule are the two things to try.
 #
 # Re-evaluating the whole test split costs minutes on a CPU, so we evaluate two slices of it. The first
 # 1,000 test digits check that the weights we loaded are the ones the record describes: the record stores the
